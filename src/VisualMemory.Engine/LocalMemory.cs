@@ -1,0 +1,230 @@
+using VisualMemory.Core.Labels;
+using VisualMemory.Core.Routing;
+using VisualMemory.Core.Search;
+using VisualMemory.Core.Vectors;
+using VisualMemory.Faiss;
+
+namespace VisualMemory.Engine;
+
+/// <summary>
+/// A memory hosted in this process: its shards, its label vocabulary and the trained, empty index
+/// every sealed segment is copied from (quantizers are trained once per memory, so all segments
+/// share one coarse quantizer and codebook). Ids are routed to shards by <see cref="ShardRouter"/>;
+/// searches fan out to every shard and merge.
+/// </summary>
+/// <remarks>Thread-safe.</remarks>
+public sealed class LocalMemory : IDisposable
+{
+    private readonly Shard[] _shards;
+    private readonly MemorySettings _settings;
+    private readonly Lock _trainingGate = new();
+    private FaissIndex? _template;
+
+    /// <summary>Creates an empty memory; the definition must already be valid.</summary>
+    public LocalMemory(MemoryDefinition definition, MemorySettings settings)
+    {
+        Definition = definition ?? throw new ArgumentNullException(nameof(definition));
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _shards = [.. Enumerable.Range(0, definition.Shards).Select(i => new Shard(i, definition.Dimension, settings.TombstonePurgeThreshold))];
+    }
+
+    /// <summary>What this memory is.</summary>
+    public MemoryDefinition Definition { get; }
+
+    /// <summary>The labels seen so far.</summary>
+    public LabelVocabulary Labels { get; } = new();
+
+    /// <summary>Live items across all shards.</summary>
+    public long Count => _shards.Sum(s => (long)s.Count);
+
+    /// <summary>True once the quantizer is trained (always true for indexes that need no training, once sealed).</summary>
+    public bool IsTrained
+    {
+        get
+        {
+            lock (_trainingGate)
+            {
+                return _template is not null;
+            }
+        }
+    }
+
+    /// <summary>The message of the last automatic seal that failed (e.g. too few vectors to train), or null.</summary>
+    public string? LastSealError { get; private set; }
+
+    /// <summary>Per-shard counts.</summary>
+    public IReadOnlyList<ShardStats> ShardStats() => [.. _shards.Select(s => s.Stats())];
+
+    /// <summary>
+    /// Adds or replaces items. <paramref name="vectors"/> holds one row per id; rows are validated
+    /// by the caller (<see cref="VectorCheck"/>) and L2-normalised here on a copy. Shards whose
+    /// growing segment passes the seal threshold are sealed before this returns.
+    /// </summary>
+    public void Upsert(IReadOnlyList<long> ids, IReadOnlyList<string> labels, ReadOnlySpan<float> vectors)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(labels);
+        var d = Definition.Dimension;
+        if (labels.Count != ids.Count || vectors.Length != ids.Count * d)
+        {
+            throw new ArgumentException("ids, labels and vectors disagree in count");
+        }
+        var normalised = vectors.ToArray();
+        VectorMath.NormalizeRows(normalised, d);
+        var labelIndexes = labels.Select(Labels.GetOrAdd).ToArray();
+
+        // Group rows by owning shard so each shard takes its write lock once per request.
+        var byShard = new List<int>[_shards.Length];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            (byShard[ShardRouter.ShardOf(ids[i], _shards.Length)] ??= []).Add(i);
+        }
+        for (var s = 0; s < _shards.Length; s++)
+        {
+            if (byShard[s] is not { } rows)
+            {
+                continue;
+            }
+            var shardIds = new long[rows.Count];
+            var shardLabels = new int[rows.Count];
+            var shardVectors = new float[rows.Count * d];
+            for (var j = 0; j < rows.Count; j++)
+            {
+                shardIds[j] = ids[rows[j]];
+                shardLabels[j] = labelIndexes[rows[j]];
+                normalised.AsSpan(rows[j] * d, d).CopyTo(shardVectors.AsSpan(j * d, d));
+            }
+            _shards[s].Upsert(shardIds, shardLabels, shardVectors);
+        }
+        SealFullShards();
+    }
+
+    /// <summary>Deletes an item; false if it is not stored.</summary>
+    public bool Delete(long id) => _shards[ShardRouter.ShardOf(id, _shards.Length)].Delete(id);
+
+    /// <summary>The label of a live item, or null.</summary>
+    public string? LabelOf(long id) =>
+        _shards[ShardRouter.ShardOf(id, _shards.Length)].TryGetLabel(id, out var label) ? Labels[label] : null;
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest items of each query row across all shards, in
+    /// <see cref="NeighborOrder"/>. Query rows are normalised here on a copy.
+    /// </summary>
+    /// <param name="queries">Query rows, validated by the caller.</param>
+    /// <param name="k">Neighbours per query.</param>
+    /// <param name="nprobe">IVF lists to visit; null uses the memory's default.</param>
+    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int? nprobe = null)
+    {
+        var d = Definition.Dimension;
+        if (queries.Length == 0 || queries.Length % d != 0)
+        {
+            throw new ArgumentException($"queries must be a non-empty multiple of the dimension {d}", nameof(queries));
+        }
+        var normalised = queries.ToArray();
+        VectorMath.NormalizeRows(normalised, d);
+        var probe = nprobe ?? Definition.NProbe;
+        var perShard = new Neighbor[_shards.Length][][];
+        for (var s = 0; s < _shards.Length; s++)
+        {
+            perShard[s] = _shards[s].Search(normalised, k, probe);
+        }
+        var nq = normalised.Length / d;
+        var merged = new Neighbor[nq][];
+        var lists = new IReadOnlyList<Neighbor>[_shards.Length];
+        for (var q = 0; q < nq; q++)
+        {
+            for (var s = 0; s < _shards.Length; s++)
+            {
+                lists[s] = perShard[s][q];
+            }
+            merged[q] = TopKMerger.Merge(lists, k);
+        }
+        return merged;
+    }
+
+    /// <summary>
+    /// Seals every shard's growing segment now, training the quantizer first if it is not trained.
+    /// Returns the number of rows sealed.
+    /// </summary>
+    /// <exception cref="FaissException">Training or encoding failed, e.g. too few vectors for the index's centroids.</exception>
+    public long Seal()
+    {
+        var template = TrainedTemplate();
+        long rows = 0;
+        foreach (var shard in _shards)
+        {
+            rows += shard.Seal(template);
+        }
+        return rows;
+    }
+
+    /// <summary>Frees all native indexes.</summary>
+    public void Dispose()
+    {
+        foreach (var shard in _shards)
+        {
+            shard.Dispose();
+        }
+        lock (_trainingGate)
+        {
+            _template?.Dispose();
+        }
+    }
+
+    private void SealFullShards()
+    {
+        var full = _shards.Where(s => s.GrowingRowCount >= _settings.SealThreshold).ToList();
+        if (full.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            var template = TrainedTemplate();
+            foreach (var shard in full)
+            {
+                shard.Seal(template);
+            }
+            LastSealError = null;
+        }
+        catch (FaissException e)
+        {
+            // The write itself succeeded and stays searchable in the growing segment; the failure
+            // is reported through the memory's stats instead of failing the caller's insert.
+            LastSealError = e.Message;
+        }
+    }
+
+    private FaissIndex TrainedTemplate()
+    {
+        lock (_trainingGate)
+        {
+            if (_template is not null)
+            {
+                return _template;
+            }
+            var index = FaissIndex.Create(Definition.Dimension, Definition.Index);
+            try
+            {
+                if (!index.IsTrained)
+                {
+                    index.Train(TrainingSample());
+                }
+            }
+            catch
+            {
+                index.Dispose();
+                throw;
+            }
+            _template = index;
+            return index;
+        }
+    }
+
+    // An even share of the sample from each shard, so the quantizer sees the whole memory.
+    private float[] TrainingSample()
+    {
+        var perShard = Math.Max(1, _settings.TrainingSampleSize / _shards.Length);
+        return [.. _shards.SelectMany(s => s.SampleExactRows(perShard))];
+    }
+}

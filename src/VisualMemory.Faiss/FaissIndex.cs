@@ -1,0 +1,171 @@
+namespace VisualMemory.Faiss;
+
+/// <summary>
+/// A FAISS index created from a factory string ("Flat", "IVF256,PQ16", "IVF1024,PQ32np",
+/// "IVF256,Flat", ...). Vectors are rows of a flat float array of <see cref="Dimension"/> columns.
+/// Indexes that do not store ids themselves (everything but IVF) are wrapped in FAISS's IDMap, so
+/// 64-bit caller ids work for every description.
+/// </summary>
+/// <remarks>
+/// Thread safety follows FAISS: <see cref="Search"/>, <see cref="Count"/>, <see cref="IsTrained"/>,
+/// <see cref="Serialize"/> and <see cref="Clone"/> only read the index and may run concurrently with
+/// each other. <see cref="Train"/>, <see cref="Add"/>, <see cref="Remove"/> and <see cref="SetNProbe"/>
+/// modify it and need exclusive access: the caller must ensure no other call is in flight (the shard
+/// engine does this with a reader/writer lock). Searches with a per-call nprobe never modify the index.
+/// </remarks>
+public sealed unsafe class FaissIndex : IDisposable
+{
+    private readonly FaissIndexHandle _handle;
+
+    private FaissIndex(FaissIndexHandle handle)
+    {
+        _handle = handle;
+        NativeMethods.Check(NativeMethods.IndexInfo(_handle, out var d, out _, out _, out var metric, out var nlist));
+        Dimension = d;
+        Metric = (MetricKind)metric;
+        NList = nlist;
+    }
+
+    /// <summary>Vector dimension.</summary>
+    public int Dimension { get; }
+
+    /// <summary>The comparison the index was built with.</summary>
+    public MetricKind Metric { get; }
+
+    /// <summary>Number of inverted lists for IVF indexes, 0 for others.</summary>
+    public long NList { get; }
+
+    /// <summary>Number of vectors stored.</summary>
+    public long Count
+    {
+        get
+        {
+            NativeMethods.Check(NativeMethods.IndexInfo(_handle, out _, out var ntotal, out _, out _, out _));
+            return ntotal;
+        }
+    }
+
+    /// <summary>False until <see cref="Train"/> has run, for indexes that need training (IVF, PQ).</summary>
+    public bool IsTrained
+    {
+        get
+        {
+            NativeMethods.Check(NativeMethods.IndexInfo(_handle, out _, out _, out var trained, out _, out _));
+            return trained != 0;
+        }
+    }
+
+    /// <summary>Creates an empty index from a FAISS factory description.</summary>
+    /// <exception cref="FaissException">FAISS rejected the description or dimension.</exception>
+    public static FaissIndex Create(int dimension, string description, MetricKind metric = MetricKind.InnerProduct)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        NativeMethods.Check(NativeMethods.IndexFactory(dimension, description, (int)metric, out var pointer));
+        return new FaissIndex(new FaissIndexHandle(pointer));
+    }
+
+    /// <summary>Reads an index written by <see cref="Serialize"/> (or by FAISS's write_index).</summary>
+    /// <exception cref="FaissException">The bytes are not a valid FAISS index.</exception>
+    public static FaissIndex Deserialize(ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            NativeMethods.Check(NativeMethods.IndexDeserialize(p, bytes.Length, out var pointer));
+            return new FaissIndex(new FaissIndexHandle(pointer));
+        }
+    }
+
+    /// <summary>Trains the index (coarse quantizer, PQ codebooks) on rows of <paramref name="vectors"/>.</summary>
+    public void Train(ReadOnlySpan<float> vectors)
+    {
+        var n = RowCount(vectors, nameof(vectors));
+        fixed (float* x = vectors)
+        {
+            NativeMethods.Check(NativeMethods.IndexTrain(_handle, n, x));
+        }
+    }
+
+    /// <summary>Adds rows of <paramref name="vectors"/> under the given ids (one id per row).</summary>
+    public void Add(ReadOnlySpan<float> vectors, ReadOnlySpan<long> ids)
+    {
+        var n = RowCount(vectors, nameof(vectors));
+        if (ids.Length != n)
+        {
+            throw new ArgumentException($"expected {n} ids for {n} vectors, got {ids.Length}", nameof(ids));
+        }
+        fixed (float* x = vectors)
+        fixed (long* i = ids)
+        {
+            NativeMethods.Check(NativeMethods.IndexAddWithIds(_handle, n, x, i));
+        }
+    }
+
+    /// <summary>Removes every stored vector whose id is in <paramref name="ids"/>; returns how many were removed.</summary>
+    public long Remove(ReadOnlySpan<long> ids)
+    {
+        fixed (long* i = ids)
+        {
+            NativeMethods.Check(NativeMethods.IndexRemoveIds(_handle, ids.Length, i, out var removed));
+            return removed;
+        }
+    }
+
+    /// <summary>
+    /// Searches a batch of queries (rows of <paramref name="queries"/>) for their <paramref name="k"/>
+    /// nearest neighbours, best first.
+    /// </summary>
+    /// <param name="queries">Query rows.</param>
+    /// <param name="k">Results per query, at least 1.</param>
+    /// <param name="nprobe">Inverted lists visited per query on IVF indexes; 0 keeps the index's setting.</param>
+    public SearchResult Search(ReadOnlySpan<float> queries, int k, int nprobe = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(nprobe);
+        var n = RowCount(queries, nameof(queries));
+        var scores = new float[checked(n * k)];
+        var ids = new long[scores.Length];
+        fixed (float* x = queries)
+        fixed (float* s = scores)
+        fixed (long* i = ids)
+        {
+            NativeMethods.Check(NativeMethods.IndexSearch(_handle, n, x, k, nprobe, s, i));
+        }
+        return new SearchResult(n, k, scores, ids);
+    }
+
+    /// <summary>Sets the default nprobe of an IVF index (a write: see the thread-safety remarks).</summary>
+    public void SetNProbe(int nprobe) => NativeMethods.Check(NativeMethods.IndexSetNProbe(_handle, nprobe));
+
+    /// <summary>Writes the whole index (codebooks, lists, ids) in FAISS's own format.</summary>
+    public byte[] Serialize()
+    {
+        NativeMethods.Check(NativeMethods.IndexSerialize(_handle, out var data, out var size));
+        try
+        {
+            return new ReadOnlySpan<byte>((void*)data, checked((int)size)).ToArray();
+        }
+        finally
+        {
+            NativeMethods.BufferFree(data);
+        }
+    }
+
+    /// <summary>A deep copy: a trained empty index cloned once per shard shares no state with the original.</summary>
+    public FaissIndex Clone()
+    {
+        NativeMethods.Check(NativeMethods.IndexClone(_handle, out var pointer));
+        return new FaissIndex(new FaissIndexHandle(pointer));
+    }
+
+    /// <summary>Frees the native index.</summary>
+    public void Dispose() => _handle.Dispose();
+
+    private int RowCount(ReadOnlySpan<float> rows, string name)
+    {
+        if (rows.Length % Dimension != 0)
+        {
+            throw new ArgumentException($"length {rows.Length} is not a multiple of the dimension {Dimension}", name);
+        }
+        return rows.Length / Dimension;
+    }
+}

@@ -1,0 +1,206 @@
+// Thin shim: translate the C ABI in vmfaiss.h into FAISS calls and every C++ exception into an
+// error code plus message. No logic of the product lives here.
+#include "vmfaiss.h"
+
+#include <faiss/Index.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/IVFlib.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/clone_index.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/impl/io.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+#include <faiss/utils/distances.h>
+#include <omp.h>
+
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+
+struct vm_index {
+    std::unique_ptr<faiss::Index> index;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+template <typename F>
+int guarded(F&& body) {
+    try {
+        body();
+        return 0;
+    } catch (const std::exception& e) {
+        last_error = e.what();
+    } catch (...) {
+        last_error = "unknown C++ exception in FAISS";
+    }
+    return -1;
+}
+
+void require(bool condition, const char* message) {
+    if (!condition) throw std::invalid_argument(message);
+}
+
+// The IVF layer if there is one, so nprobe and nlist can be reached through wrappers.
+const faiss::IndexIVF* find_ivf(const faiss::Index* index) {
+    return faiss::ivflib::try_extract_index_ivf(index);
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* vm_last_error(void) { return last_error.c_str(); }
+
+int vm_index_factory(int d, const char* description, int metric, vm_index** out) {
+    return guarded([&] {
+        require(out != nullptr && description != nullptr, "null argument");
+        require(d > 0, "dimension must be positive");
+        require(metric == 0 || metric == 1, "metric must be 0 (inner product) or 1 (L2)");
+        auto faiss_metric = metric == 0 ? faiss::METRIC_INNER_PRODUCT : faiss::METRIC_L2;
+        std::unique_ptr<faiss::Index> index(faiss::index_factory(d, description, faiss_metric));
+        // IVF indexes store caller ids natively; everything else needs an id map to accept them.
+        if (find_ivf(index.get()) == nullptr && dynamic_cast<faiss::IndexIDMap*>(index.get()) == nullptr) {
+            auto* map = new faiss::IndexIDMap(index.get());
+            map->own_fields = true;
+            index.release();
+            index.reset(map);
+        }
+        *out = new vm_index{std::move(index)};
+    });
+}
+
+void vm_index_free(vm_index* index) { delete index; }
+
+int vm_index_info(const vm_index* index, int* d, int64_t* ntotal, int* is_trained, int* metric, int64_t* nlist) {
+    return guarded([&] {
+        require(index != nullptr, "null index");
+        const faiss::Index* i = index->index.get();
+        if (d) *d = i->d;
+        if (ntotal) *ntotal = i->ntotal;
+        if (is_trained) *is_trained = i->is_trained ? 1 : 0;
+        if (metric) *metric = i->metric_type == faiss::METRIC_INNER_PRODUCT ? 0 : 1;
+        if (nlist) {
+            const faiss::IndexIVF* ivf = find_ivf(i);
+            *nlist = ivf ? static_cast<int64_t>(ivf->nlist) : 0;
+        }
+    });
+}
+
+int vm_index_train(vm_index* index, int64_t n, const float* x) {
+    return guarded([&] {
+        require(index != nullptr && (x != nullptr || n == 0), "null argument");
+        require(n >= 0, "n must be non-negative");
+        index->index->train(n, x);
+    });
+}
+
+int vm_index_add_with_ids(vm_index* index, int64_t n, const float* x, const int64_t* ids) {
+    return guarded([&] {
+        require(index != nullptr && ((x != nullptr && ids != nullptr) || n == 0), "null argument");
+        require(n >= 0, "n must be non-negative");
+        index->index->add_with_ids(n, x, ids);
+    });
+}
+
+int vm_index_remove_ids(vm_index* index, int64_t n, const int64_t* ids, int64_t* removed) {
+    return guarded([&] {
+        require(index != nullptr && (ids != nullptr || n == 0) && removed != nullptr, "null argument");
+        require(n >= 0, "n must be non-negative");
+        faiss::IDSelectorBatch selector(static_cast<size_t>(n), ids);
+        *removed = static_cast<int64_t>(index->index->remove_ids(selector));
+    });
+}
+
+int vm_index_search(const vm_index* index, int64_t n, const float* x, int64_t k, int64_t nprobe,
+                    float* distances, int64_t* labels) {
+    return guarded([&] {
+        require(index != nullptr && distances != nullptr && labels != nullptr && (x != nullptr || n == 0),
+                "null argument");
+        require(n >= 0, "n must be non-negative");
+        require(k > 0, "k must be positive");
+        const faiss::Index* i = index->index.get();
+        const faiss::IndexIVF* ivf = find_ivf(i);
+        if (nprobe > 0 && ivf != nullptr) {
+            // Per-call parameters leave the shared index untouched, so concurrent searches with
+            // different nprobe values do not race.
+            faiss::SearchParametersIVF params;
+            params.nprobe = static_cast<size_t>(nprobe);
+            // Wrappers in FAISS 1.7.3 (pre-transforms) do not forward IVF parameters, so a
+            // per-call nprobe is refused there rather than silently ignored.
+            require(ivf == i, "nprobe can only be set per search on a plain IVF index");
+            i->search(n, x, k, distances, labels, &params);
+        } else {
+            i->search(n, x, k, distances, labels);
+        }
+    });
+}
+
+int vm_index_set_nprobe(vm_index* index, int64_t nprobe) {
+    return guarded([&] {
+        require(index != nullptr, "null index");
+        require(nprobe > 0, "nprobe must be positive");
+        auto* ivf = faiss::ivflib::try_extract_index_ivf(index->index.get());
+        require(ivf != nullptr, "nprobe applies to IVF indexes only");
+        ivf->nprobe = static_cast<size_t>(nprobe);
+    });
+}
+
+int vm_index_serialize(const vm_index* index, uint8_t** data, int64_t* size) {
+    return guarded([&] {
+        require(index != nullptr && data != nullptr && size != nullptr, "null argument");
+        faiss::VectorIOWriter writer;
+        faiss::write_index(index->index.get(), &writer);
+        auto* buffer = static_cast<uint8_t*>(std::malloc(writer.data.size() == 0 ? 1 : writer.data.size()));
+        if (buffer == nullptr) throw std::bad_alloc();
+        std::memcpy(buffer, writer.data.data(), writer.data.size());
+        *data = buffer;
+        *size = static_cast<int64_t>(writer.data.size());
+    });
+}
+
+void vm_buffer_free(uint8_t* data) { std::free(data); }
+
+int vm_index_deserialize(const uint8_t* data, int64_t size, vm_index** out) {
+    return guarded([&] {
+        require(data != nullptr && out != nullptr, "null argument");
+        require(size > 0, "empty index buffer");
+        faiss::VectorIOReader reader;
+        reader.data.assign(data, data + size);
+        std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
+        *out = new vm_index{std::move(index)};
+    });
+}
+
+int vm_index_clone(const vm_index* index, vm_index** out) {
+    return guarded([&] {
+        require(index != nullptr && out != nullptr, "null argument");
+        std::unique_ptr<faiss::Index> copy(faiss::clone_index(index->index.get()));
+        *out = new vm_index{std::move(copy)};
+    });
+}
+
+int vm_knn_inner_product(const float* x, int64_t nx, const float* y, int64_t ny, int d, int64_t k,
+                         float* similarities, int64_t* rows) {
+    return guarded([&] {
+        require(similarities != nullptr && rows != nullptr, "null argument");
+        require(nx >= 0 && ny >= 0 && d > 0 && k > 0, "invalid sizes");
+        require((x != nullptr || nx == 0) && (y != nullptr || ny == 0), "null argument");
+        faiss::knn_inner_product(x, y, static_cast<size_t>(d), static_cast<size_t>(nx), static_cast<size_t>(ny),
+                                 static_cast<size_t>(k), similarities, rows);
+    });
+}
+
+int vm_set_num_threads(int n) {
+    return guarded([&] {
+        require(n > 0, "thread count must be positive");
+        omp_set_num_threads(n);
+    });
+}
+
+int vm_get_num_threads(void) { return omp_get_max_threads(); }
+
+}  // extern "C"

@@ -1,0 +1,44 @@
+// C ABI of the shim. Every int-returning vm_index_*/vm_knn_*/vm_set_* function returns 0 on success
+// and -1 on failure; after a failure,
+// vm_last_error() returns the message of the C++ exception (thread-local, valid until the next
+// call on the same thread). No C++ exception ever crosses this boundary.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VM_API __attribute__((visibility("default")))
+
+typedef struct vm_index vm_index;
+
+VM_API const char* vm_last_error(void);
+
+/* metric: 0 = inner product, 1 = L2. Non-IVF indexes are wrapped in an id map. */
+VM_API int vm_index_factory(int d, const char* description, int metric, vm_index** out);
+VM_API void vm_index_free(vm_index* index);
+VM_API int vm_index_info(const vm_index* index, int* d, int64_t* ntotal, int* is_trained, int* metric, int64_t* nlist);
+VM_API int vm_index_train(vm_index* index, int64_t n, const float* x);
+VM_API int vm_index_add_with_ids(vm_index* index, int64_t n, const float* x, const int64_t* ids);
+VM_API int vm_index_remove_ids(vm_index* index, int64_t n, const int64_t* ids, int64_t* removed);
+/* nprobe <= 0 keeps the index's own setting. Missing results have label -1. */
+VM_API int vm_index_search(const vm_index* index, int64_t n, const float* x, int64_t k, int64_t nprobe,
+                           float* distances, int64_t* labels);
+VM_API int vm_index_set_nprobe(vm_index* index, int64_t nprobe);
+VM_API int vm_index_serialize(const vm_index* index, uint8_t** data, int64_t* size);
+VM_API void vm_buffer_free(uint8_t* data);
+VM_API int vm_index_deserialize(const uint8_t* data, int64_t size, vm_index** out);
+VM_API int vm_index_clone(const vm_index* index, vm_index** out);
+
+/* Exact inner-product k-NN of nx queries against ny rows; result slot j of row i is the row number. */
+VM_API int vm_knn_inner_product(const float* x, int64_t nx, const float* y, int64_t ny, int d, int64_t k,
+                                float* similarities, int64_t* rows);
+
+VM_API int vm_set_num_threads(int n);
+VM_API int vm_get_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
