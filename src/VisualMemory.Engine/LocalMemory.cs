@@ -158,6 +158,49 @@ public sealed class LocalMemory : IDisposable
         return rows;
     }
 
+    /// <summary>Writes labels, the trained template and every shard; see <see cref="MemorySnapshot"/>.</summary>
+    internal void WriteTo(BinaryWriter writer)
+    {
+        var labels = Labels.ToList();
+        writer.Write(labels.Count);
+        foreach (var label in labels)
+        {
+            writer.Write(label);
+        }
+        lock (_trainingGate)
+        {
+            var template = _template?.Serialize() ?? [];
+            writer.Write(template.Length);
+            writer.Write(template);
+        }
+        foreach (var shard in _shards)
+        {
+            shard.WriteTo(writer);
+        }
+    }
+
+    /// <summary>Restores what <see cref="WriteTo"/> wrote into this new, empty memory.</summary>
+    internal void ReadFrom(BinaryReader reader)
+    {
+        var labels = reader.ReadInt32();
+        for (var i = 0; i < labels; i++)
+        {
+            Labels.GetOrAdd(reader.ReadString());
+        }
+        var template = reader.ReadBytes(reader.ReadInt32());
+        if (template.Length > 0)
+        {
+            lock (_trainingGate)
+            {
+                _template = FaissIndex.Deserialize(template);
+            }
+        }
+        foreach (var shard in _shards)
+        {
+            shard.ReadFrom(reader);
+        }
+    }
+
     /// <summary>Frees all native indexes.</summary>
     public void Dispose()
     {

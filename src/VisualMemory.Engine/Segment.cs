@@ -148,6 +148,64 @@ internal sealed class Segment : IDisposable
         return results;
     }
 
+    /// <summary>Writes the segment (exact rows or FAISS bytes, plus tombstones) for a snapshot.</summary>
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(Number);
+        writer.Write(IsSealed);
+        writer.Write(Tombstones.Count);
+        foreach (var id in Tombstones)
+        {
+            writer.Write(id);
+        }
+        if (_index is not null)
+        {
+            var bytes = _index.Serialize();
+            writer.Write(bytes.Length);
+            writer.Write(bytes);
+            writer.Write(RowCount);
+        }
+        else
+        {
+            writer.Write(RowCount);
+            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_ids.AsSpan(0, RowCount)));
+            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_vectors.AsSpan(0, RowCount * _dimension)));
+        }
+    }
+
+    /// <summary>Reads a segment written by <see cref="WriteTo"/>. Exact segments come back growing; the shard freezes all but the last.</summary>
+    public static Segment ReadFrom(BinaryReader reader, int dimension)
+    {
+        var number = reader.ReadInt64();
+        var isSealed = reader.ReadBoolean();
+        var tombstones = new long[reader.ReadInt32()];
+        for (var i = 0; i < tombstones.Length; i++)
+        {
+            tombstones[i] = reader.ReadInt64();
+        }
+        Segment segment;
+        if (isSealed)
+        {
+            var index = FaissIndex.Deserialize(reader.ReadBytes(reader.ReadInt32()));
+            segment = new Segment(number, dimension, initialCapacity: 1) { IsFrozen = true, _index = index };
+            segment.RowCount = reader.ReadInt32();
+        }
+        else
+        {
+            var rows = reader.ReadInt32();
+            segment = new Segment(number, dimension, Math.Max(1, rows));
+            reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(segment._ids.AsSpan(0, rows)));
+            reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(segment._vectors.AsSpan(0, rows * dimension)));
+            segment.RowCount = rows;
+            for (var r = 0; r < rows; r++)
+            {
+                segment._rowOf[segment._ids[r]] = r;
+            }
+        }
+        segment.Tombstones.UnionWith(tombstones);
+        return segment;
+    }
+
     public void Dispose() => _index?.Dispose();
 
     private void EnsureCapacity(int rows)

@@ -275,6 +275,75 @@ public sealed class Shard : IDisposable
         return ids.Length;
     }
 
+    /// <summary>Writes the shard's items and segments; searches may continue, writes wait.</summary>
+    internal void WriteTo(BinaryWriter writer)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            writer.Write(_items.Count);
+            foreach (var (id, item) in _items)
+            {
+                writer.Write(id);
+                writer.Write(item.Label);
+                writer.Write(item.Segment.Number);
+            }
+            writer.Write(_segments.Count);
+            foreach (var segment in _segments)
+            {
+                segment.WriteTo(writer);
+            }
+            writer.Write(_nextSegmentNumber);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Replaces this (empty) shard's state with one written by <see cref="WriteTo"/>.</summary>
+    internal void ReadFrom(BinaryReader reader)
+    {
+        var items = new (long Id, int Label, long Segment)[reader.ReadInt32()];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = (reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt64());
+        }
+        var segments = new Segment[reader.ReadInt32()];
+        for (var s = 0; s < segments.Length; s++)
+        {
+            segments[s] = Segment.ReadFrom(reader, Dimension);
+        }
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var segment in _segments)
+            {
+                segment.Dispose();
+            }
+            _segments.Clear();
+            _segments.AddRange(segments);
+            // Only the newest exact segment keeps growing; older exact ones were mid-seal and wait for the next seal.
+            var growing = segments.LastOrDefault(s => !s.IsSealed);
+            foreach (var segment in segments.Where(s => !s.IsSealed && s != growing))
+            {
+                segment.Freeze();
+            }
+            _nextSegmentNumber = reader.ReadInt64();
+            _growing = growing ?? NewGrowingSegment();
+            var byNumber = segments.ToDictionary(s => s.Number);
+            _items.Clear();
+            foreach (var (id, label, segment) in items)
+            {
+                _items[id] = (label, byNumber[segment]);
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
     /// <summary>Frees every segment's native index.</summary>
     public void Dispose()
     {

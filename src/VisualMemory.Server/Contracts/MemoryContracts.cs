@@ -1,0 +1,47 @@
+namespace VisualMemory.Server.Contracts;
+
+/// <summary>Body of POST /v1/memories. Omitted optional fields take the node's defaults.</summary>
+/// <param name="Name">Unique memory name.</param>
+/// <param name="Dimension">Embedding dimension.</param>
+/// <param name="Index">FAISS factory description of sealed segments; default "Flat".</param>
+/// <param name="Shards">Shard count; default from settings (4).</param>
+/// <param name="Nprobe">Default IVF lists probed per query; default from settings (16).</param>
+public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? Index, int? Shards, int? Nprobe);
+
+/// <summary>A memory's definition and current state.</summary>
+/// <param name="Name">Memory name.</param>
+/// <param name="Dimension">Embedding dimension.</param>
+/// <param name="Index">FAISS factory description.</param>
+/// <param name="Metric">Always "cosine".</param>
+/// <param name="Count">Live items.</param>
+/// <param name="Shards">Shard count.</param>
+/// <param name="Nprobe">Default IVF lists probed per query.</param>
+/// <param name="Labels">Distinct labels seen.</param>
+/// <param name="Trained">Whether the quantizer is trained.</param>
+/// <param name="LastSealError">Why the last automatic seal failed, if it did.</param>
+/// <param name="ShardStats">Per-shard counts.</param>
+public sealed record MemoryInfo(
+    string Name, int Dimension, string Index, string Metric, long Count, int Shards, int Nprobe,
+    int Labels, bool Trained, string? LastSealError, IReadOnlyList<ShardInfo> ShardStats);
+
+/// <summary>Counts of one shard.</summary>
+/// <param name="Shard">Shard number.</param>
+/// <param name="Items">Live items.</param>
+/// <param name="SealedSegments">Segments encoded with the FAISS index.</param>
+/// <param name="SealedItems">Live items in sealed segments.</param>
+/// <param name="GrowingItems">Live items in exact segments.</param>
+/// <param name="Tombstones">Deleted rows not yet purged.</param>
+public sealed record ShardInfo(int Shard, int Items, int SealedSegments, long SealedItems, long GrowingItems, long Tombstones);
+
+/// <summary>Body of GET /v1/memories.</summary>
+/// <param name="Memories">Every memory on this node.</param>
+public sealed record MemoryList(IReadOnlyList<MemoryInfo> Memories);
+
+/// <summary>Body of GET /v1/memories/{name}/labels.</summary>
+/// <param name="Labels">The label vocabulary in first-use order.</param>
+public sealed record LabelList(IReadOnlyList<string> Labels);
+
+/// <summary>Response of POST /v1/memories/{name}/seal.</summary>
+/// <param name="Sealed">Rows encoded into sealed segments.</param>
+/// <param name="Memory">The memory after sealing.</param>
+public sealed record SealResponse(long Sealed, MemoryInfo Memory);

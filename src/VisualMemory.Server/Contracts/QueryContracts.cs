@@ -1,0 +1,51 @@
+namespace VisualMemory.Server.Contracts;
+
+/// <summary>Body of POST /v1/memories/{name}/search.</summary>
+/// <param name="Vector">Query embedding.</param>
+/// <param name="K">Neighbours to return, 1..1000; default 10.</param>
+/// <param name="Nprobe">IVF lists to probe; default the memory's.</param>
+public sealed record SearchRequest(float[]? Vector, int? K, int? Nprobe);
+
+/// <summary>Body of POST /v1/memories/{name}/search/batch: many queries in one call.</summary>
+/// <param name="Vectors">Query embeddings, at most 1024.</param>
+/// <param name="K">Neighbours per query, 1..1000; default 10.</param>
+/// <param name="Nprobe">IVF lists to probe; default the memory's.</param>
+public sealed record BatchSearchRequest(IReadOnlyList<float[]?>? Vectors, int? K, int? Nprobe);
+
+/// <summary>A retrieved item.</summary>
+/// <param name="Id">Item id.</param>
+/// <param name="Label">Item label.</param>
+/// <param name="Similarity">Cosine similarity to the query.</param>
+public sealed record NeighborOutput(long Id, string Label, float Similarity);
+
+/// <summary>Response of a search: nearest first.</summary>
+/// <param name="Neighbors">The neighbours.</param>
+public sealed record SearchResponse(IReadOnlyList<NeighborOutput> Neighbors);
+
+/// <summary>Response of a batch search, one entry per query in request order.</summary>
+/// <param name="Results">Per-query neighbours.</param>
+public sealed record BatchSearchResponse(IReadOnlyList<SearchResponse> Results);
+
+/// <summary>Body of POST /v1/memories/{name}/classify.</summary>
+/// <param name="Vector">Query embedding.</param>
+/// <param name="K">Neighbours that vote, 1..1000; default 10.</param>
+/// <param name="Aggregation">"plurality", "distance", "softmax" or "rank" (default).</param>
+/// <param name="Explain">Return the neighbours with their weights.</param>
+/// <param name="Tau">Softmax temperature; default 0.07.</param>
+/// <param name="Alpha">Rank-voting offset; default 2.</param>
+/// <param name="Nprobe">IVF lists to probe; default the memory's.</param>
+public sealed record ClassifyRequest(float[]? Vector, int? K, string? Aggregation, bool? Explain, double? Tau, double? Alpha, int? Nprobe);
+
+/// <summary>A neighbour with its vote weight.</summary>
+/// <param name="Id">Item id.</param>
+/// <param name="Label">Item label.</param>
+/// <param name="Similarity">Cosine similarity to the query.</param>
+/// <param name="Weight">The weight its vote carried.</param>
+public sealed record WeightedNeighborOutput(long Id, string Label, float Similarity, double Weight);
+
+/// <summary>Response of classify.</summary>
+/// <param name="Label">Predicted label.</param>
+/// <param name="Confidence">The winner's share of the total vote.</param>
+/// <param name="Scores">Summed vote per label.</param>
+/// <param name="Neighbors">The neighbours that voted, when explain was requested.</param>
+public sealed record ClassifyResponse(string Label, double Confidence, IReadOnlyDictionary<string, double> Scores, IReadOnlyList<WeightedNeighborOutput>? Neighbors);

@@ -1,0 +1,100 @@
+using System.Globalization;
+using VisualMemory.Core.Validation;
+using VisualMemory.Engine;
+using VisualMemory.Server.Contracts;
+using VisualMemory.Server.Http;
+using Microsoft.Extensions.Options;
+
+namespace VisualMemory.Server.Endpoints;
+
+/// <summary>Routes that add, look up and delete items.</summary>
+internal static class ItemEndpoints
+{
+    public static void MapItemEndpoints(this IEndpointRouteBuilder app)
+    {
+        var items = app.MapGroup("/v1/memories/{name}/items").WithTags("Items");
+        items.MapPost("/", Add).WithSummary("Add or replace items.");
+        items.MapGet("/{id}", (string name, string id, MemoryCatalog catalog) =>
+            WithItem(name, id, catalog, (memory, itemId) =>
+                memory.LabelOf(itemId) is { } label ? Results.Ok(new ItemInfo(itemId, label)) : Problems.UnknownItem(name, itemId)))
+            .WithSummary("Look up an item's label.");
+        items.MapDelete("/{id}", (string name, string id, MemoryCatalog catalog) =>
+            WithItem(name, id, catalog, (memory, itemId) =>
+                memory.Delete(itemId) ? Results.NoContent() : Problems.UnknownItem(name, itemId)))
+            .WithSummary("Delete an item; no later search returns it.");
+    }
+
+    private static IResult WithItem(string name, string id, MemoryCatalog catalog, Func<LocalMemory, long, IResult> action)
+    {
+        if (catalog.Find(name) is not { } memory)
+        {
+            return Problems.UnknownMemory(name);
+        }
+        return long.TryParse(id, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var itemId)
+            ? action(memory, itemId)
+            : Problems.Invalid("id", $"'{id}' is not a 64-bit integer", StatusCodes.Status400BadRequest);
+    }
+
+    private static async Task<IResult> Add(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
+    {
+        if (catalog.Find(name) is not { } memory)
+        {
+            return Problems.UnknownMemory(name);
+        }
+        var (input, problem) = await body.ReadAsync<AddItemsRequest>(request).ConfigureAwait(false);
+        if (input is null)
+        {
+            return problem!;
+        }
+        var limits = settings.Value;
+        if (input.Items is null || input.Items.Count == 0)
+        {
+            return Problems.Invalid("items", "must be a non-empty array");
+        }
+        if (input.Items.Count > limits.MaxItemsPerRequest)
+        {
+            return Problems.TooLarge("items", $"at most {limits.MaxItemsPerRequest} items per request, got {input.Items.Count}");
+        }
+
+        // Every item is checked before anything is written, so a rejected request changes nothing.
+        var d = memory.Definition.Dimension;
+        var problems = new List<FieldProblem>();
+        var ids = new long[input.Items.Count];
+        var labels = new string[input.Items.Count];
+        var vectors = new float[input.Items.Count * d];
+        for (var i = 0; i < input.Items.Count; i++)
+        {
+            var field = $"items[{i}]";
+            if (input.Items[i] is not { } item)
+            {
+                problems.Add(new(field, "must be an object with id, label and vector"));
+                continue;
+            }
+            if (item.Id is null)
+            {
+                problems.Add(new($"{field}.id", "is required"));
+            }
+            if (string.IsNullOrWhiteSpace(item.Label) || item.Label.Length > limits.MaxLabelLength)
+            {
+                problems.Add(new($"{field}.label", $"must be a non-blank string of at most {limits.MaxLabelLength} characters"));
+            }
+            RequestChecks.Vector(item.Vector, d, $"{field}.vector", problems);
+            if (problems.Count == 0)
+            {
+                ids[i] = item.Id!.Value;
+                labels[i] = item.Label!;
+                item.Vector.CopyTo(vectors.AsSpan(i * d, d));
+            }
+            if (problems.Count >= 20)
+            {
+                break;
+            }
+        }
+        if (problems.Count > 0)
+        {
+            return Problems.Invalid(problems);
+        }
+        memory.Upsert(ids, labels, vectors);
+        return Results.Ok(new AddItemsResponse(ids.Length));
+    }
+}

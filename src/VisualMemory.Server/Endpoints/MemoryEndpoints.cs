@@ -1,0 +1,89 @@
+using VisualMemory.Engine;
+using VisualMemory.Faiss;
+using VisualMemory.Server.Contracts;
+using VisualMemory.Server.Http;
+
+namespace VisualMemory.Server.Endpoints;
+
+/// <summary>Routes that create, describe, seal and drop memories.</summary>
+internal static class MemoryEndpoints
+{
+    public static void MapMemoryEndpoints(this IEndpointRouteBuilder app)
+    {
+        var memories = app.MapGroup("/v1/memories").WithTags("Memories");
+        memories.MapPost("/", Create).WithSummary("Create a memory (cosine metric).");
+        memories.MapGet("/", (MemoryCatalog catalog) =>
+            Results.Ok(new MemoryList([.. catalog.Names.Select(catalog.Find).OfType<LocalMemory>().Select(Describe)])))
+            .WithSummary("List memories.");
+        memories.MapGet("/{name}", (string name, MemoryCatalog catalog) =>
+            catalog.Find(name) is { } memory ? Results.Ok(Describe(memory)) : Problems.UnknownMemory(name))
+            .WithSummary("Describe a memory.");
+        memories.MapDelete("/{name}", (string name, MemoryCatalog catalog) =>
+            catalog.Drop(name) ? Results.NoContent() : Problems.UnknownMemory(name))
+            .WithSummary("Drop a memory and everything in it.");
+        memories.MapGet("/{name}/labels", (string name, MemoryCatalog catalog) =>
+            catalog.Find(name) is { } memory ? Results.Ok(new LabelList(memory.Labels.ToList())) : Problems.UnknownMemory(name))
+            .WithSummary("The memory's label vocabulary.");
+        memories.MapPost("/{name}/seal", Seal).WithSummary("Train the quantizer if needed and seal every growing segment now.");
+    }
+
+    /// <summary>The API view of a memory.</summary>
+    public static MemoryInfo Describe(LocalMemory memory)
+    {
+        var d = memory.Definition;
+        return new MemoryInfo(d.Name, d.Dimension, d.Index, "cosine", memory.Count, d.Shards, d.NProbe,
+            memory.Labels.Count, memory.IsTrained, memory.LastSealError,
+            [.. memory.ShardStats().Select(s => new ShardInfo(s.Shard, s.Items, s.SealedSegments, s.SealedItems, s.GrowingItems, s.Tombstones))]);
+    }
+
+    private static async Task<IResult> Create(HttpRequest request, JsonBody body, MemoryCatalog catalog)
+    {
+        var (input, problem) = await body.ReadAsync<CreateMemoryRequest>(request).ConfigureAwait(false);
+        if (input is null)
+        {
+            return problem!;
+        }
+        var missing = new List<Core.Validation.FieldProblem>();
+        if (input.Name is null)
+        {
+            missing.Add(new("name", "is required"));
+        }
+        if (input.Dimension is null)
+        {
+            missing.Add(new("dimension", "is required"));
+        }
+        if (missing.Count > 0)
+        {
+            return Problems.Invalid(missing);
+        }
+        var definition = new MemoryDefinition(
+            input.Name!, input.Dimension!.Value, input.Index ?? "Flat",
+            input.Shards ?? catalog.Settings.DefaultShards, input.Nprobe ?? catalog.Settings.DefaultNProbe);
+        var (problems, created) = catalog.Create(definition);
+        if (problems.Count > 0)
+        {
+            return Problems.Invalid(problems);
+        }
+        return created is null
+            ? Problems.Conflict("Memory exists.", $"a memory named '{definition.Name}' already exists")
+            : Results.Created($"/v1/memories/{definition.Name}", Describe(created));
+    }
+
+    private static IResult Seal(string name, MemoryCatalog catalog)
+    {
+        if (catalog.Find(name) is not { } memory)
+        {
+            return Problems.UnknownMemory(name);
+        }
+        try
+        {
+            var rows = memory.Seal();
+            return Results.Ok(new SealResponse(rows, Describe(memory)));
+        }
+        catch (FaissException e)
+        {
+            // Typically too few vectors to train the index's centroids: the caller can add more and retry.
+            return Problems.Conflict("The memory cannot be sealed yet.", $"FAISS: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.Json.Serialization;
+using VisualMemory.Engine;
+using VisualMemory.Server;
+using VisualMemory.Server.Endpoints;
+using VisualMemory.Server.Http;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Safe local default: loopback only, unless --urls / ASPNETCORE_URLS says otherwise.
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
+
+builder.Services.Configure<MemorySettings>(builder.Configuration.GetSection("Memory"));
+builder.Services.Configure<ApiSettings>(builder.Configuration.GetSection("Api"));
+builder.Services.AddSingleton(services => new MemoryCatalog(
+    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MemorySettings>>().Value));
+builder.Services.AddSingleton<JsonBody>();
+builder.Services.AddSingleton(services => NodeStorage.FromConfiguration(builder.Configuration));
+builder.Services.AddHostedService<SnapshotService>();
+builder.Services.ConfigureHttpJsonOptions(options =>
+{
+    // "NaN" and "Infinity" as strings parse, so they are refused with a field-level 422 rather
+    // than a generic parse error.
+    options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+});
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapOpenApi();
+app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+app.MapMemoryEndpoints();
+app.MapItemEndpoints();
+app.MapQueryEndpoints();
+app.Run();
+
+/// <summary>The server's entry point; public so integration tests can host it in process.</summary>
+public partial class Program;
