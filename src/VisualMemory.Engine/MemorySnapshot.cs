@@ -23,7 +23,8 @@ public static class MemorySnapshot
         ArgumentNullException.ThrowIfNull(memory);
         Directory.CreateDirectory(directory);
         var path = PathFor(directory, memory.Definition.Name);
-        var temporary = path + ".tmp";
+        // A unique temporary name: two saves of one memory (e.g. overlapping host stops) must not share it.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         {
             using var body = new MemoryStream();

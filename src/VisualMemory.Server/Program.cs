@@ -12,10 +12,10 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
-builder.Services.Configure<MemorySettings>(builder.Configuration.GetSection("Memory"));
 builder.Services.Configure<ApiSettings>(builder.Configuration.GetSection("Api"));
-builder.Services.AddSingleton(services => new MemoryCatalog(
-    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MemorySettings>>().Value));
+// Registered as an instance so the container never disposes it: SnapshotService saves and then
+// disposes it at shutdown, and must not find it freed by a concurrent container disposal.
+builder.Services.AddSingleton(new MemoryCatalog(builder.Configuration.GetSection("Memory").Get<MemorySettings>() ?? new MemorySettings()));
 builder.Services.AddSingleton<JsonBody>();
 builder.Services.AddSingleton(services => NodeStorage.FromConfiguration(builder.Configuration));
 builder.Services.AddHostedService<SnapshotService>();

@@ -4,11 +4,14 @@ namespace VisualMemory.Server;
 
 /// <summary>
 /// Loads every memory snapshot from the data directory at start and writes them all at graceful
-/// shutdown (and on drop removes the file). Crash durability is not promised yet: writes since
+/// shutdown, then frees the catalog; files of dropped memories are removed then. Crash durability is not promised yet: writes since
 /// the last graceful stop are lost on SIGKILL until the write-ahead log exists (issue 4).
 /// </summary>
 internal sealed partial class SnapshotService(MemoryCatalog catalog, NodeStorage storage, ILogger<SnapshotService> logger) : IHostedService
 {
+    private readonly Lock _stopping = new();
+    private bool _stopped;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(storage.MemoriesDirectory);
@@ -34,6 +37,22 @@ internal sealed partial class SnapshotService(MemoryCatalog catalog, NodeStorage
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        // Hosts may be stopped twice (the test host does); the second stop waits for the first save.
+        lock (_stopping)
+        {
+            if (_stopped)
+            {
+                return Task.CompletedTask;
+            }
+            _stopped = true;
+            SaveAll();
+            catalog.Dispose();
+        }
+        return Task.CompletedTask;
+    }
+
+    private void SaveAll()
+    {
         var keep = catalog.Names.ToHashSet(StringComparer.Ordinal);
         foreach (var name in keep)
         {
@@ -51,7 +70,6 @@ internal sealed partial class SnapshotService(MemoryCatalog catalog, NodeStorage
                 File.Delete(path);
             }
         }
-        return Task.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded memory {Name} ({Count} items) from {Path}")]

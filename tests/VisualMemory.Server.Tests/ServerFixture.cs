@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace VisualMemory.Server.Tests;
+
+/// <summary>
+/// The real server in process, with its own data directory and small limits so the limit paths
+/// are cheap to reach.
+/// </summary>
+public sealed class ServerFixture : IDisposable
+{
+    public const int MaxItems = 50;
+    public const long MaxBodyBytes = 200_000;
+
+    private readonly WebApplicationFactory<Program> _factory;
+
+    public ServerFixture() : this(Path.Combine(Path.GetTempPath(), "vm-tests-" + Guid.NewGuid().ToString("N"))) { }
+
+    public ServerFixture(string dataDirectory)
+    {
+        DataDirectory = dataDirectory;
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
+            .UseSetting("data-dir", dataDirectory)
+            .UseSetting("Api:MaxItemsPerRequest", MaxItems.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .UseSetting("Api:MaxRequestBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .UseSetting("Api:MaxBatchQueries", "8"));
+        Client = _factory.CreateClient();
+    }
+
+    public string DataDirectory { get; }
+
+    public HttpClient Client { get; }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        _factory.Dispose();
+    }
+
+    public static async Task<JsonNode> Json(HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    public Task<HttpResponseMessage> Post(string path, object body) => Client.PostAsJsonAsync(path, body);
+
+    public Task<HttpResponseMessage> PostRaw(string path, string body, string contentType = "application/json") =>
+        Client.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, contentType));
+
+    public async Task CreateMemory(string name, int dimension, string index = "Flat", int shards = 4)
+    {
+        var response = await Post("/v1/memories", new { name, dimension, index, shards });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+    }
+
+    public async Task AddItems(string memory, params (long Id, string Label, float[] Vector)[] items)
+    {
+        var response = await Post($"/v1/memories/{memory}/items", new { items = items.Select(i => new { id = i.Id, label = i.Label, vector = i.Vector }) });
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>Everything observable about a memory: its description and what a fixed set of queries returns.</summary>
+    public async Task<string> Observe(string memory, int dimension)
+    {
+        var info = await Client.GetStringAsync($"/v1/memories/{memory}");
+        var queries = Enumerable.Range(0, dimension).Select(axis => Axis(dimension, axis)).ToArray();
+        var search = await Post($"/v1/memories/{memory}/search/batch", new { vectors = queries.Take(8), k = 20 });
+        return info + await search.Content.ReadAsStringAsync();
+    }
+
+    public static float[] Axis(int dimension, int axis, float value = 1)
+    {
+        var v = new float[dimension];
+        v[axis % dimension] = value;
+        return v;
+    }
+
+    public static JsonSerializerOptions Web { get; } = new(JsonSerializerDefaults.Web);
+}
