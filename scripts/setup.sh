@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything VisualMemoryCluster needs on a fresh Debian 12 machine (idempotent), then
+# builds the solution. Native packages come from apt; .NET packages are restored by `dotnet build`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy dataset-fashion-mnist curl)
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+# The MSBuild target in src/VisualMemory.Faiss builds the native FAISS shim with CMake.
+dotnet build VisualMemoryCluster.sln -c Release -nologo -v quiet

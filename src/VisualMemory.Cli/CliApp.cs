@@ -1,0 +1,71 @@
+using VisualMemory.Cli.Commands;
+using VisualMemory.Datasets;
+
+namespace VisualMemory.Cli;
+
+/// <summary>Dispatches `vm COMMAND [options]` and maps failures to exit codes: 2 usage, 3 data file, 4 server.</summary>
+internal static class CliApp
+{
+    public const string Usage = """
+        usage: vm COMMAND [options]      (server: --server URL, default $VM_SERVER or http://127.0.0.1:5080)
+          prepare fashion-mnist --out DIR [--source DIR]
+          ingest   --memory NAME --vectors FILE(.npy|.fvecs) --labels FILE [--create [--index Flat] [--shards 4]]
+                   [--id-start 0] [--batch 1000] [--seal]
+          classify --memory NAME (--vector "x,y,..." | --vectors FILE --row N) [--k 10] [--aggregation rank] [--explain]
+          eval     --memory NAME --queries FILE --labels FILE [--k 1,10,50,100]
+                   [--aggregations plurality,distance,softmax,rank] [--limit N] [--batch 256]
+        """;
+
+    public static async Task<int> Run(string[] args, TextWriter output, TextWriter error, Func<string, HttpClient> httpFor)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                output.WriteLine(Usage);
+                return args.Length == 0 ? 2 : 0;
+            }
+            var command = args[0];
+            if (command == "prepare")
+            {
+                if (args.Length < 2)
+                {
+                    throw new UsageException("prepare needs a dataset name");
+                }
+                return PrepareCommand.Run(args[1], new CliArguments(args[2..]), output);
+            }
+            var options = new CliArguments(args[1..]);
+            var server = options.String("server", Environment.GetEnvironmentVariable("VM_SERVER") ?? "http://127.0.0.1:5080");
+            using var http = httpFor(server);
+            var api = new ApiClient(http);
+            return command switch
+            {
+                "ingest" => await IngestCommand.Run(api, options, output).ConfigureAwait(false),
+                "classify" => await ClassifyCommand.Run(api, options, output).ConfigureAwait(false),
+                "eval" => await EvalCommand.Run(api, options, output).ConfigureAwait(false),
+                _ => throw new UsageException($"unknown command '{command}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"vm: {e.Message}");
+            error.WriteLine(Usage);
+            return 2;
+        }
+        catch (InvalidDataFileException e)
+        {
+            error.WriteLine($"vm: {e.Message}");
+            return 3;
+        }
+        catch (ServerException e)
+        {
+            error.WriteLine($"vm: server refused the request: {e.Message}");
+            return 4;
+        }
+        catch (HttpRequestException e)
+        {
+            error.WriteLine($"vm: cannot reach the server: {e.Message}");
+            return 4;
+        }
+    }
+}
