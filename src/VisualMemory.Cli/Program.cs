@@ -1,3 +1,8 @@
-using VisualMemory.Cli;
+namespace VisualMemory.Cli;
 
-return await CliApp.Run(args, Console.Out, Console.Error, url => new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(10) }).ConfigureAwait(false);
+/// <summary>Entry point of `vm`; named so it does not clash with the server's Program in tests that host both.</summary>
+internal static class VmProgram
+{
+    public static Task<int> Main(string[] args) =>
+        CliApp.Run(args, Console.Out, Console.Error, url => new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(10) });
+}

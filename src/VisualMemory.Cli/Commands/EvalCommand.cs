@@ -16,12 +16,6 @@ internal static class EvalCommand
     public static async Task<int> Run(ApiClient api, CliArguments args, TextWriter output)
     {
         var memory = args.Required("memory");
-        var queries = VectorFiles.Read(args.Required("queries"));
-        var labels = LabelFile.Read(args.Required("labels"));
-        if (labels.Length != queries.Rows)
-        {
-            throw new InvalidDataFileException($"{args.Required("labels")}: {labels.Length} labels for {queries.Rows} queries");
-        }
         var ks = args.IntList("k", [1, 10, 50, 100]);
         if (ks.Length == 0 || ks.Any(k => k < 1 || k > 1000))
         {
@@ -29,8 +23,15 @@ internal static class EvalCommand
         }
         var aggregations = args.StringList("aggregations", [.. AggregationOptions.KindNames]).Select(name =>
             AggregationOptions.TryParseKind(name, out var kind) ? new AggregationOptions(kind) : throw new UsageException($"unknown aggregation '{name}'")).ToList();
-        var count = Math.Min(queries.Rows, args.Int("limit", queries.Rows));
         var batch = Math.Clamp(args.Int("batch", 256), 1, 1024);
+        // Options are checked before any file is read, so a usage error is reported as one.
+        var queries = VectorFiles.Read(args.Required("queries"));
+        var labels = LabelFile.Read(args.Required("labels"));
+        if (labels.Length != queries.Rows)
+        {
+            throw new InvalidDataFileException($"{args.Required("labels")}: {labels.Length} labels for {queries.Rows} queries");
+        }
+        var count = Math.Min(queries.Rows, args.Int("limit", queries.Rows));
 
         var vocabulary = new LabelVocabulary();
         var neighbors = new List<Neighbor[]>(count);
