@@ -134,16 +134,18 @@ public sealed class Shard : IDisposable
         _lock.EnterReadLock();
         try
         {
-            var perSegment = new List<(long Id, float Similarity)>[_segments.Count][];
-            for (var s = 0; s < _segments.Count; s++)
+            // Segments with nothing live (a fresh growing segment after a seal) cost nothing.
+            var searched = _segments.Where(s => s.LiveCount > 0).ToList();
+            var perSegment = new List<(long Id, float Similarity)>[searched.Count][];
+            for (var s = 0; s < searched.Count; s++)
             {
-                perSegment[s] = _segments[s].Search(queries, k, nprobe);
+                perSegment[s] = searched[s].Search(queries, k, nprobe);
             }
             var results = new Neighbor[nq][];
-            var lists = new IReadOnlyList<Neighbor>[_segments.Count];
+            var lists = new IReadOnlyList<Neighbor>[searched.Count];
             for (var q = 0; q < nq; q++)
             {
-                for (var s = 0; s < _segments.Count; s++)
+                for (var s = 0; s < searched.Count; s++)
                 {
                     var hits = perSegment[s][q];
                     var list = new Neighbor[hits.Count];
@@ -155,7 +157,7 @@ public sealed class Shard : IDisposable
                     Array.Sort(list, NeighborOrder.Instance);
                     lists[s] = list;
                 }
-                results[q] = TopKMerger.Merge(lists, k);
+                results[q] = searched.Count == 0 ? [] : TopKMerger.Merge(lists, k);
             }
             return results;
         }

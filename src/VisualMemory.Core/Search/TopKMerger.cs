@@ -13,6 +13,12 @@ public static class TopKMerger
     {
         ArgumentNullException.ThrowIfNull(lists);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (lists.Count == 1)
+        {
+            // One sorted list: its prefix is the answer (a list never repeats an id), and the hot
+            // single-segment path skips the cursor loop and the id set.
+            return [.. lists[0].Take(k)];
+        }
         var cursors = new int[lists.Count];
         var result = new List<Neighbor>(k);
         var seen = new HashSet<long>();
