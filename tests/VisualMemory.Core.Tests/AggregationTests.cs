@@ -125,4 +125,18 @@ public class AggregationTests
 
     [Fact]
     public void Unknown_names_do_not_parse() => Assert.False(AggregationOptions.TryParseKind("median", out _));
+
+    [Fact]
+    public void Soft_pruning_reliability_scales_each_finished_weight()
+    {
+        // Rank weights 1/2, 1/3, 1/4; B's two samples are unreliable (γ = 0.875 for v = 1, 0.16 for v = 10).
+        Neighbor[] pruned = [new(10, 0, 0.9f), new(11, 1, 0.8f, 0.875f), new(12, 1, 0.7f, 0.159090909f)];
+        var result = KnnClassifier.Classify(pruned, new AggregationOptions(AggregationKind.Rank));
+        Assert.Equal(0.5, result.Weights[0], Tolerance);
+        Assert.Equal(0.875 / 3, result.Weights[1], Tolerance);
+        Assert.Equal(0.159090909 / 4, result.Weights[2], Tolerance);
+        // Unpruned, B wins 7/12 to 1/2; pruned, A wins.
+        Assert.Equal(0, result.Label);
+        Assert.Equal(1, KnnClassifier.Classify(Three, new AggregationOptions(AggregationKind.Rank)).Label);
+    }
 }

@@ -2,7 +2,7 @@ using VisualMemory.Core.Search;
 
 namespace VisualMemory.Core.Aggregation;
 
-/// <summary>The vote weight w_i of each neighbour, exactly as research.md §1 defines them.</summary>
+/// <summary>The vote weight w_i of each neighbour, exactly as research.md §1 defines them, times its soft-pruning reliability γ.</summary>
 public static class NeighborWeights
 {
     /// <summary>
@@ -39,6 +39,11 @@ public static class NeighborWeights
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown aggregation");
+        }
+        // Soft pruning scales the finished weight (after softmax normalisation), as research.md §1 states.
+        for (var i = 0; i < neighbors.Length; i++)
+        {
+            weights[i] *= neighbors[i].Reliability;
         }
         return weights;
     }
