@@ -1,4 +1,5 @@
 using VisualMemory.Core.Labels;
+using VisualMemory.Core.Pruning;
 using VisualMemory.Core.Routing;
 using VisualMemory.Core.Search;
 using VisualMemory.Core.Vectors;
@@ -34,6 +35,9 @@ public sealed class LocalMemory : IDisposable
     /// <summary>The labels seen so far.</summary>
     public LabelVocabulary Labels { get; } = new();
 
+    /// <summary>The source tags seen so far (where items came from: a dataset, a licence).</summary>
+    public LabelVocabulary Sources { get; } = new();
+
     /// <summary>Live items across all shards.</summary>
     public long Count => _shards.Sum(s => (long)s.Count);
 
@@ -60,18 +64,27 @@ public sealed class LocalMemory : IDisposable
     /// by the caller (<see cref="VectorCheck"/>) and L2-normalised here on a copy. Shards whose
     /// growing segment passes the seal threshold are sealed before this returns.
     /// </summary>
-    public void Upsert(IReadOnlyList<long> ids, IReadOnlyList<string> labels, ReadOnlySpan<float> vectors)
+    /// <param name="ids">Item ids.</param>
+    /// <param name="labels">Label of each item; new labels join the vocabulary.</param>
+    /// <param name="vectors">One row per item.</param>
+    /// <param name="sources">Source tag of each item (null entries for none), or null when no item has one.</param>
+    public void Upsert(IReadOnlyList<long> ids, IReadOnlyList<string> labels, ReadOnlySpan<float> vectors, IReadOnlyList<string?>? sources = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(labels);
         var d = Definition.Dimension;
-        if (labels.Count != ids.Count || vectors.Length != ids.Count * d)
+        if (labels.Count != ids.Count || vectors.Length != ids.Count * d || (sources is not null && sources.Count != ids.Count))
         {
-            throw new ArgumentException("ids, labels and vectors disagree in count");
+            throw new ArgumentException("ids, labels, sources and vectors disagree in count");
         }
         var normalised = vectors.ToArray();
         VectorMath.NormalizeRows(normalised, d);
         var labelIndexes = labels.Select(Labels.GetOrAdd).ToArray();
+        var sourceIndexes = sources is null ? new int[ids.Count] : [.. sources.Select(s => s is null ? -1 : Sources.GetOrAdd(s))];
+        if (sources is null)
+        {
+            Array.Fill(sourceIndexes, -1);
+        }
 
         // Group rows by owning shard so each shard takes its write lock once per request.
         var byShard = new List<int>[_shards.Length];
@@ -87,24 +100,46 @@ public sealed class LocalMemory : IDisposable
             }
             var shardIds = new long[rows.Count];
             var shardLabels = new int[rows.Count];
+            var shardSources = new int[rows.Count];
             var shardVectors = new float[rows.Count * d];
             for (var j = 0; j < rows.Count; j++)
             {
                 shardIds[j] = ids[rows[j]];
                 shardLabels[j] = labelIndexes[rows[j]];
+                shardSources[j] = sourceIndexes[rows[j]];
                 normalised.AsSpan(rows[j] * d, d).CopyTo(shardVectors.AsSpan(j * d, d));
             }
-            _shards[s].Upsert(shardIds, shardLabels, shardVectors);
+            _shards[s].Upsert(shardIds, shardLabels, shardSources, shardVectors);
         }
         SealFullShards();
     }
 
     /// <summary>Deletes an item; false if it is not stored.</summary>
-    public bool Delete(long id) => _shards[ShardRouter.ShardOf(id, _shards.Length)].Delete(id);
+    public bool Delete(long id) => ShardOf(id).Delete(id);
+
+    /// <summary>Deletes every item with the label; returns the deleted ids.</summary>
+    public IReadOnlyList<long> DeleteLabel(string label) =>
+        Labels.TryGetIndex(label, out var index) ? DeleteWhere((l, _) => l == index) : [];
+
+    /// <summary>Deletes every item with the source tag; returns the deleted ids.</summary>
+    public IReadOnlyList<long> DeleteSource(string source) =>
+        Sources.TryGetIndex(source, out var index) ? DeleteWhere((_, s) => s == index) : [];
+
+    private List<long> DeleteWhere(Func<int, int, bool> match) => [.. _shards.SelectMany(s => s.DeleteWhere(match))];
 
     /// <summary>The label of a live item, or null.</summary>
-    public string? LabelOf(long id) =>
-        _shards[ShardRouter.ShardOf(id, _shards.Length)].TryGetLabel(id, out var label) ? Labels[label] : null;
+    public string? LabelOf(long id) => TryGetItem(id, out var item) ? Labels[item.Label] : null;
+
+    /// <summary>What is stored about a live item (label and source as vocabulary indexes).</summary>
+    public bool TryGetItem(long id, out StoredItem item) => ShardOf(id).TryGetItem(id, out item);
+
+    /// <summary>The source tag of a stored item, or null when it has none.</summary>
+    public string? SourceName(in StoredItem item) => item.Source < 0 ? null : Sources[item.Source];
+
+    /// <summary>The shards, for jobs that iterate the memory shard by shard (pruning).</summary>
+    internal IReadOnlyList<Shard> Shards => _shards;
+
+    private Shard ShardOf(long id) => _shards[ShardRouter.ShardOf(id, _shards.Length)];
 
     /// <summary>
     /// The <paramref name="k"/> nearest items of each query row across all shards, in
@@ -113,7 +148,8 @@ public sealed class LocalMemory : IDisposable
     /// <param name="queries">Query rows, validated by the caller.</param>
     /// <param name="k">Neighbours per query.</param>
     /// <param name="nprobe">IVF lists to visit; null uses the memory's default.</param>
-    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int? nprobe = null)
+    /// <param name="pruning">How samples marked by the applied prune are treated.</param>
+    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int? nprobe = null, PruningMode pruning = PruningMode.None)
     {
         var d = Definition.Dimension;
         if (queries.Length == 0 || queries.Length % d != 0)
@@ -126,7 +162,7 @@ public sealed class LocalMemory : IDisposable
         var perShard = new Neighbor[_shards.Length][][];
         for (var s = 0; s < _shards.Length; s++)
         {
-            perShard[s] = _shards[s].Search(normalised, k, probe);
+            perShard[s] = _shards[s].Search(normalised, k, probe, pruning);
         }
         var nq = normalised.Length / d;
         var merged = new Neighbor[nq][];
@@ -161,11 +197,14 @@ public sealed class LocalMemory : IDisposable
     /// <summary>Writes labels, the trained template and every shard; see <see cref="MemorySnapshot"/>.</summary>
     internal void WriteTo(BinaryWriter writer)
     {
-        var labels = Labels.ToList();
-        writer.Write(labels.Count);
-        foreach (var label in labels)
+        foreach (var vocabulary in new[] { Labels, Sources })
         {
-            writer.Write(label);
+            var names = vocabulary.ToList();
+            writer.Write(names.Count);
+            foreach (var name in names)
+            {
+                writer.Write(name);
+            }
         }
         lock (_trainingGate)
         {
@@ -182,10 +221,13 @@ public sealed class LocalMemory : IDisposable
     /// <summary>Restores what <see cref="WriteTo"/> wrote into this new, empty memory.</summary>
     internal void ReadFrom(BinaryReader reader)
     {
-        var labels = reader.ReadInt32();
-        for (var i = 0; i < labels; i++)
+        foreach (var vocabulary in new[] { Labels, Sources })
         {
-            Labels.GetOrAdd(reader.ReadString());
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                vocabulary.GetOrAdd(reader.ReadString());
+            }
         }
         var template = reader.ReadBytes(reader.ReadInt32());
         if (template.Length > 0)

@@ -12,7 +12,7 @@ namespace VisualMemory.Engine;
 /// </summary>
 public static class MemorySnapshot
 {
-    private const string Magic = "VMSNAP01";
+    private const string Magic = "VMSNAP02";
 
     /// <summary>The snapshot file of a memory inside <paramref name="directory"/>.</summary>
     public static string PathFor(string directory, string memoryName) => Path.Combine(directory, memoryName + ".vmsnap");

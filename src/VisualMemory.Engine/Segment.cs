@@ -1,21 +1,42 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using VisualMemory.Core.Pruning;
+using VisualMemory.Core.Search;
 using VisualMemory.Faiss;
 
 namespace VisualMemory.Engine;
 
 /// <summary>
-/// A piece of a shard's data. It starts growing (exact rows, appendable), is frozen when sealing
-/// begins (exact rows, immutable, still searchable) and becomes sealed when its FAISS index is
-/// swapped in. The object stays the same through all three states, so item locations never need
-/// rewriting. Deletes are tombstones by id; a segment holds at most one row per id.
+/// A piece of a shard's data, stored as columns indexed by row: ids, labels, sources, reliability
+/// and flags (deleted, pruned). It starts growing (exact vectors, appendable), is frozen when
+/// sealing begins (exact vectors, immutable, still searchable) and becomes sealed when its FAISS
+/// index is swapped in. The index stores row numbers as its ids, so a search hit leads straight to
+/// the row's columns with no lookup, and the object stays the same through all three states, so
+/// item locations never need rewriting.
 /// </summary>
-/// <remarks>Not thread-safe by itself: the owning <see cref="Shard"/> serialises access.</remarks>
+/// <remarks>Not thread-safe by itself: the owning <see cref="Shard"/> serialises writes against searches.</remarks>
 internal sealed class Segment : IDisposable
 {
+    private const byte Dead = 1;
+    private const byte Pruned = 2;
+
+    // Below this many queries the post-processing is cheaper than scheduling it on the thread pool.
+    private const int ParallelQueryThreshold = 64;
+
     private readonly int _dimension;
     private float[] _vectors;
     private long[] _ids;
-    private readonly Dictionary<long, int> _rowOf = [];
+    private int[] _labels;
+    private int[] _sources;
+    private float[] _reliability;
+    private byte[] _flags;
     private FaissIndex? _index;
+
+    // Dead rows the index (or the exact rows) still returns: searches over-fetch by this many.
+    private int _deadSearchable;
+
+    // Live rows flagged pruned: hard-pruned searches over-fetch by this many.
+    private int _prunedLive;
 
     public Segment(long number, int dimension, int initialCapacity = 1024)
     {
@@ -23,61 +44,159 @@ internal sealed class Segment : IDisposable
         _dimension = dimension;
         _vectors = new float[checked(initialCapacity * dimension)];
         _ids = new long[initialCapacity];
+        _labels = new int[initialCapacity];
+        _sources = new int[initialCapacity];
+        _reliability = new float[initialCapacity];
+        _flags = new byte[initialCapacity];
     }
 
     /// <summary>Sequence number within the shard, for ordering and diagnostics.</summary>
     public long Number { get; }
 
-    /// <summary>Ids deleted (or replaced elsewhere) whose rows are still stored here.</summary>
-    public HashSet<long> Tombstones { get; } = [];
-
-    /// <summary>Rows stored, live or tombstoned.</summary>
+    /// <summary>Rows stored, live or dead.</summary>
     public int RowCount { get; private set; }
 
-    /// <summary>Rows not tombstoned.</summary>
-    public int LiveCount => RowCount - Tombstones.Count;
+    /// <summary>Rows deleted (or replaced in a newer segment).</summary>
+    public int DeadCount { get; private set; }
+
+    /// <summary>Rows not deleted.</summary>
+    public int LiveCount => RowCount - DeadCount;
+
+    /// <summary>Dead rows the search structure still holds (purging removes them from a sealed index).</summary>
+    public int DeadSearchableCount => _deadSearchable;
 
     /// <summary>True once sealing started: no more appends.</summary>
     public bool IsFrozen { get; private set; }
 
-    /// <summary>True once the FAISS index has replaced the exact rows.</summary>
+    /// <summary>True once the FAISS index has replaced the exact vectors.</summary>
     public bool IsSealed => _index is not null;
 
-    /// <summary>Adds a row, or overwrites this segment's row for the same id (and revives it).</summary>
-    public void Upsert(long id, ReadOnlySpan<float> vector)
+    public long IdAt(int row) => _ids[row];
+
+    public int LabelAt(int row) => _labels[row];
+
+    public int SourceAt(int row) => _sources[row];
+
+    public float ReliabilityAt(int row) => _reliability[row];
+
+    public bool IsPrunedAt(int row) => (_flags[row] & Pruned) != 0;
+
+    public bool IsDeadAt(int row) => (_flags[row] & Dead) != 0;
+
+    /// <summary>Appends a live row and returns its number.</summary>
+    public int Append(long id, int label, int source, ReadOnlySpan<float> vector)
     {
         if (IsFrozen)
         {
             throw new InvalidOperationException($"segment {Number} is frozen");
         }
-        if (_rowOf.TryGetValue(id, out var row))
+        EnsureCapacity(RowCount + 1);
+        var row = RowCount++;
+        _ids[row] = id;
+        Overwrite(row, label, source, vector);
+        return row;
+    }
+
+    /// <summary>Replaces a growing row's content in place, reviving it if it was dead.</summary>
+    public void Overwrite(int row, int label, int source, ReadOnlySpan<float> vector)
+    {
+        if (IsFrozen)
         {
-            Tombstones.Remove(id);
+            throw new InvalidOperationException($"segment {Number} is frozen");
         }
-        else
+        if (IsDeadAt(row))
         {
-            EnsureCapacity(RowCount + 1);
-            row = RowCount++;
-            _rowOf.Add(id, row);
-            _ids[row] = id;
+            DeadCount--;
+            _deadSearchable--;
         }
+        if (IsPrunedAt(row))
+        {
+            _prunedLive--;
+        }
+        _labels[row] = label;
+        _sources[row] = source;
+        _reliability[row] = 1f;
+        _flags[row] = 0;
         vector.CopyTo(_vectors.AsSpan(row * _dimension, _dimension));
+    }
+
+    /// <summary>Marks a row deleted; searches stop returning it at once.</summary>
+    public void Kill(int row)
+    {
+        if (IsDeadAt(row))
+        {
+            return;
+        }
+        if (IsPrunedAt(row))
+        {
+            _prunedLive--;
+        }
+        _flags[row] = Dead;
+        DeadCount++;
+        _deadSearchable++;
+    }
+
+    /// <summary>Sets a live row's soft-pruning reliability and hard-pruning flag.</summary>
+    public void SetPruning(int row, float reliability, bool pruned)
+    {
+        if (IsDeadAt(row))
+        {
+            return;
+        }
+        if (IsPrunedAt(row) != pruned)
+        {
+            _prunedLive += pruned ? 1 : -1;
+        }
+        _reliability[row] = reliability;
+        _flags[row] = pruned ? Pruned : (byte)0;
     }
 
     /// <summary>Stops appends; the exact rows stay readable without a lock from now on.</summary>
     public void Freeze() => IsFrozen = true;
 
-    /// <summary>The stored rows of a growing or frozen segment (row-major) and their ids.</summary>
-    public (ReadOnlyMemory<float> Vectors, ReadOnlyMemory<long> Ids) ExactRows()
+    /// <summary>The stored vectors of a growing or frozen segment, row-major, one per row.</summary>
+    public ReadOnlyMemory<float> ExactVectors()
     {
         if (IsSealed)
         {
             throw new InvalidOperationException($"segment {Number} is sealed");
         }
-        return (_vectors.AsMemory(0, RowCount * _dimension), _ids.AsMemory(0, RowCount));
+        return _vectors.AsMemory(0, RowCount * _dimension);
     }
 
-    /// <summary>Replaces the exact rows by a FAISS index holding the same ids.</summary>
+    /// <summary>
+    /// The vectors of the given rows: exact for growing and frozen segments, decoded from the index
+    /// (approximate for PQ) for sealed ones. Rows the index no longer holds come back as zeros.
+    /// </summary>
+    public float[] VectorsOf(ReadOnlySpan<int> rows)
+    {
+        var result = new float[rows.Length * _dimension];
+        if (_index is null)
+        {
+            for (var i = 0; i < rows.Length; i++)
+            {
+                _vectors.AsSpan(rows[i] * _dimension, _dimension).CopyTo(result.AsSpan(i * _dimension));
+            }
+            return result;
+        }
+        var (ids, vectors) = _index.Export();
+        var position = new int[RowCount];
+        Array.Fill(position, -1);
+        for (var p = 0; p < ids.Length; p++)
+        {
+            position[ids[p]] = p;
+        }
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (position[rows[i]] >= 0)
+            {
+                vectors.AsSpan(position[rows[i]] * _dimension, _dimension).CopyTo(result.AsSpan(i * _dimension));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Replaces the exact vectors by a FAISS index holding every row under its row number.</summary>
     public void Seal(FaissIndex index)
     {
         if (!IsFrozen || IsSealed)
@@ -86,90 +205,135 @@ internal sealed class Segment : IDisposable
         }
         _index = index;
         _vectors = [];
-        _ids = [];
-        _rowOf.Clear();
     }
 
     /// <summary>
-    /// Removes tombstoned rows from the sealed index for good, so searches stop over-fetching for them.
-    /// Returns how many rows were dropped.
+    /// Removes dead rows from the sealed index for good, so searches stop over-fetching for them.
+    /// Their columns stay (row numbers are stable). Returns how many rows were dropped.
     /// </summary>
-    public long PurgeTombstones()
+    public long PurgeDead()
     {
-        if (_index is null || Tombstones.Count == 0)
+        if (_index is null || _deadSearchable == 0)
         {
             return 0;
         }
-        var removed = _index.Remove([.. Tombstones]);
-        RowCount -= (int)removed;
-        Tombstones.Clear();
+        var dead = new List<long>(_deadSearchable);
+        for (var row = 0; row < RowCount; row++)
+        {
+            if (IsDeadAt(row))
+            {
+                dead.Add(row);
+            }
+        }
+        var removed = _index.Remove(CollectionsMarshal.AsSpan(dead));
+        _deadSearchable = 0;
         return removed;
     }
 
     /// <summary>
-    /// The best <paramref name="k"/> live rows for each query, as (id, similarity) nearest first.
-    /// Over-fetches by the tombstone count so that filtering them out still leaves k results.
+    /// The best <paramref name="k"/> live rows for each query, nearest first in
+    /// <see cref="NeighborOrder"/>. Over-fetches by the dead (and, for hard pruning, pruned) rows
+    /// the index still holds, so filtering them out still leaves k results.
     /// </summary>
-    public List<(long Id, float Similarity)>[] Search(ReadOnlySpan<float> queries, int k, int nprobe)
+    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int nprobe, PruningMode pruning)
     {
         var nq = queries.Length / _dimension;
-        var results = new List<(long, float)>[nq];
-        var fetch = Math.Min(RowCount, k + Tombstones.Count);
+        var results = new Neighbor[nq][];
+        var searchable = (_index is not null ? (int)_index.Count : RowCount);
+        var skip = _deadSearchable + (pruning == PruningMode.Hard ? _prunedLive : 0);
+        var fetch = Math.Min(searchable, k + skip);
         if (fetch == 0)
         {
-            for (var q = 0; q < nq; q++)
-            {
-                results[q] = [];
-            }
+            Array.Fill(results, []);
             return results;
         }
         var raw = _index is not null
             ? _index.Search(queries, fetch, nprobe)
             : FaissNative.KnnInnerProduct(queries, _vectors.AsSpan(0, RowCount * _dimension), _dimension, fetch);
-        for (var q = 0; q < nq; q++)
+        var skipMask = pruning == PruningMode.Hard ? (byte)(Dead | Pruned) : Dead;
+        var soft = pruning == PruningMode.Soft;
+        if (nq < ParallelQueryThreshold)
         {
-            var list = new List<(long, float)>(Math.Min(k, fetch));
-            var ids = raw.IdsOf(q);
-            var scores = raw.ScoresOf(q);
-            for (var j = 0; j < ids.Length && list.Count < k; j++)
+            for (var q = 0; q < nq; q++)
             {
-                if (ids[j] < 0)
-                {
-                    continue;
-                }
-                var id = _index is not null ? ids[j] : _ids[ids[j]];
-                if (!Tombstones.Contains(id))
-                {
-                    list.Add((id, scores[j]));
-                }
+                results[q] = Collect(raw, q, k, skipMask, soft);
             }
-            results[q] = list;
+        }
+        else
+        {
+            // Ranges, not single queries: each query's work is a microsecond, too little to schedule alone.
+            Parallel.ForEach(Partitioner.Create(0, nq, Math.Max(ParallelQueryThreshold, nq / (4 * Environment.ProcessorCount))), range =>
+            {
+                for (var q = range.Item1; q < range.Item2; q++)
+                {
+                    results[q] = Collect(raw, q, k, skipMask, soft);
+                }
+            });
         }
         return results;
     }
 
-    /// <summary>Writes the segment (exact rows or FAISS bytes, plus tombstones) for a snapshot.</summary>
+    private Neighbor[] Collect(SearchResult raw, int q, int k, byte skipMask, bool soft)
+    {
+        var rows = raw.IdsOf(q);
+        var scores = raw.ScoresOf(q);
+        var buffer = new Neighbor[Math.Min(k, rows.Length)];
+        var count = 0;
+        for (var j = 0; j < rows.Length && count < buffer.Length; j++)
+        {
+            var row = rows[j];
+            if (row < 0 || (_flags[row] & skipMask) != 0)
+            {
+                continue;
+            }
+            buffer[count++] = new Neighbor(_ids[row], _labels[row], scores[j], soft ? _reliability[row] : 1f);
+        }
+        if (count < buffer.Length)
+        {
+            Array.Resize(ref buffer, count);
+        }
+        SortNearlySorted(buffer);
+        return buffer;
+    }
+
+    // FAISS returns scores best first but leaves the order of equal scores open, and the merge
+    // needs the total order of NeighborOrder; an insertion sort fixes that in one pass.
+    private static void SortNearlySorted(Neighbor[] neighbors)
+    {
+        var order = NeighborOrder.Instance;
+        for (var i = 1; i < neighbors.Length; i++)
+        {
+            var current = neighbors[i];
+            var j = i - 1;
+            while (j >= 0 && order.Compare(neighbors[j], current) > 0)
+            {
+                neighbors[j + 1] = neighbors[j];
+                j--;
+            }
+            neighbors[j + 1] = current;
+        }
+    }
+
+    /// <summary>Writes the segment (columns, then exact vectors or FAISS bytes) for a snapshot.</summary>
     public void WriteTo(BinaryWriter writer)
     {
         writer.Write(Number);
         writer.Write(IsSealed);
-        writer.Write(Tombstones.Count);
-        foreach (var id in Tombstones)
-        {
-            writer.Write(id);
-        }
+        writer.Write(RowCount);
+        writer.Write(MemoryMarshal.AsBytes(_ids.AsSpan(0, RowCount)));
+        writer.Write(MemoryMarshal.AsBytes(_labels.AsSpan(0, RowCount)));
+        writer.Write(MemoryMarshal.AsBytes(_sources.AsSpan(0, RowCount)));
+        writer.Write(MemoryMarshal.AsBytes(_reliability.AsSpan(0, RowCount)));
+        writer.Write(_flags.AsSpan(0, RowCount));
         if (_index is not null)
         {
             var bytes = _index.Serialize();
             writer.Write(bytes.Length);
             writer.Write(bytes);
-            writer.Write(RowCount);
         }
         else
         {
-            writer.Write(RowCount);
-            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_ids.AsSpan(0, RowCount)));
-            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_vectors.AsSpan(0, RowCount * _dimension)));
+            writer.Write(MemoryMarshal.AsBytes(_vectors.AsSpan(0, RowCount * _dimension)));
         }
     }
 
@@ -178,31 +342,37 @@ internal sealed class Segment : IDisposable
     {
         var number = reader.ReadInt64();
         var isSealed = reader.ReadBoolean();
-        var tombstones = new long[reader.ReadInt32()];
-        for (var i = 0; i < tombstones.Length; i++)
-        {
-            tombstones[i] = reader.ReadInt64();
-        }
-        Segment segment;
+        var rows = reader.ReadInt32();
+        var segment = new Segment(number, dimension, Math.Max(1, rows)) { RowCount = rows };
+        var stream = reader.BaseStream;
+        stream.ReadExactly(MemoryMarshal.AsBytes(segment._ids.AsSpan(0, rows)));
+        stream.ReadExactly(MemoryMarshal.AsBytes(segment._labels.AsSpan(0, rows)));
+        stream.ReadExactly(MemoryMarshal.AsBytes(segment._sources.AsSpan(0, rows)));
+        stream.ReadExactly(MemoryMarshal.AsBytes(segment._reliability.AsSpan(0, rows)));
+        stream.ReadExactly(segment._flags.AsSpan(0, rows));
         if (isSealed)
         {
-            var index = FaissIndex.Deserialize(reader.ReadBytes(reader.ReadInt32()));
-            segment = new Segment(number, dimension, initialCapacity: 1) { IsFrozen = true, _index = index };
-            segment.RowCount = reader.ReadInt32();
+            segment._vectors = [];
+            segment._index = FaissIndex.Deserialize(reader.ReadBytes(reader.ReadInt32()));
+            segment.IsFrozen = true;
         }
         else
         {
-            var rows = reader.ReadInt32();
-            segment = new Segment(number, dimension, Math.Max(1, rows));
-            reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(segment._ids.AsSpan(0, rows)));
-            reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(segment._vectors.AsSpan(0, rows * dimension)));
-            segment.RowCount = rows;
-            for (var r = 0; r < rows; r++)
+            stream.ReadExactly(MemoryMarshal.AsBytes(segment._vectors.AsSpan(0, rows * dimension)));
+        }
+        for (var row = 0; row < rows; row++)
+        {
+            if (segment.IsDeadAt(row))
             {
-                segment._rowOf[segment._ids[r]] = r;
+                segment.DeadCount++;
+            }
+            else if (segment.IsPrunedAt(row))
+            {
+                segment._prunedLive++;
             }
         }
-        segment.Tombstones.UnionWith(tombstones);
+        // A sealed index holds exactly its live rows plus the dead ones not yet purged.
+        segment._deadSearchable = isSealed ? (int)segment._index!.Count - segment.LiveCount : segment.DeadCount;
         return segment;
     }
 
@@ -216,6 +386,10 @@ internal sealed class Segment : IDisposable
         }
         var capacity = Math.Max(rows, _ids.Length * 2);
         Array.Resize(ref _ids, capacity);
+        Array.Resize(ref _labels, capacity);
+        Array.Resize(ref _sources, capacity);
+        Array.Resize(ref _reliability, capacity);
+        Array.Resize(ref _flags, capacity);
         Array.Resize(ref _vectors, checked(capacity * _dimension));
     }
 }

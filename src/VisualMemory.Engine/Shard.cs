@@ -1,12 +1,14 @@
+using VisualMemory.Core.Pruning;
 using VisualMemory.Core.Search;
 using VisualMemory.Faiss;
 
 namespace VisualMemory.Engine;
 
 /// <summary>
-/// One partition of a memory: sealed FAISS segments plus one growing exact segment, the label of
-/// every live id, and tombstones for deletes. Searches cover every segment, skip tombstoned ids and
-/// return (id, label, similarity) nearest first.
+/// One partition of a memory: sealed FAISS segments plus one growing exact segment, and where each
+/// live id is stored. Labels, sources and pruning state live in the segments' columns. Deletes mark
+/// rows dead at once. Searches cover every segment, skip dead rows and return (id, label,
+/// similarity) nearest first.
 /// </summary>
 /// <remarks>
 /// Thread-safe. Searches share a read lock; writes take the write lock briefly. Sealing encodes
@@ -17,7 +19,7 @@ public sealed class Shard : IDisposable
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly SemaphoreSlim _sealing = new(1, 1);
     private readonly List<Segment> _segments = [];
-    private readonly Dictionary<long, (int Label, Segment Segment)> _items = [];
+    private readonly Dictionary<long, (Segment Segment, int Row)> _items = [];
     private readonly int _tombstonePurgeThreshold;
     private Segment _growing;
     private long _nextSegmentNumber;
@@ -54,29 +56,35 @@ public sealed class Shard : IDisposable
         _segments.Count(s => s.IsSealed),
         _segments.Where(s => s.IsSealed).Sum(s => (long)s.LiveCount),
         _segments.Where(s => !s.IsSealed).Sum(s => (long)s.LiveCount),
-        _segments.Sum(s => (long)s.Tombstones.Count)));
+        _segments.Sum(s => (long)s.DeadCount)));
 
     /// <summary>
     /// Adds items, replacing any existing item with the same id. Vectors are rows of
-    /// <see cref="Dimension"/> columns and must already be L2-normalised.
+    /// <see cref="Dimension"/> columns and must already be L2-normalised; sources are indexes into
+    /// the memory's source vocabulary, -1 for none.
     /// </summary>
-    public void Upsert(ReadOnlySpan<long> ids, ReadOnlySpan<int> labels, ReadOnlySpan<float> vectors)
+    public void Upsert(ReadOnlySpan<long> ids, ReadOnlySpan<int> labels, ReadOnlySpan<int> sources, ReadOnlySpan<float> vectors)
     {
-        if (ids.Length != labels.Length || vectors.Length != ids.Length * Dimension)
+        if (ids.Length != labels.Length || ids.Length != sources.Length || vectors.Length != ids.Length * Dimension)
         {
-            throw new ArgumentException("ids, labels and vectors disagree in count");
+            throw new ArgumentException("ids, labels, sources and vectors disagree in count");
         }
         _lock.EnterWriteLock();
         try
         {
             for (var i = 0; i < ids.Length; i++)
             {
-                if (_items.TryGetValue(ids[i], out var old) && old.Segment != _growing)
+                var vector = vectors.Slice(i * Dimension, Dimension);
+                if (_items.TryGetValue(ids[i], out var old))
                 {
-                    Bury(ids[i], old.Segment);
+                    if (old.Segment == _growing)
+                    {
+                        _growing.Overwrite(old.Row, labels[i], sources[i], vector);
+                        continue;
+                    }
+                    Bury(old.Segment, old.Row);
                 }
-                _growing.Upsert(ids[i], vectors.Slice(i * Dimension, Dimension));
-                _items[ids[i]] = (labels[i], _growing);
+                _items[ids[i]] = (_growing, _growing.Append(ids[i], labels[i], sources[i], vector));
             }
         }
         finally
@@ -95,7 +103,7 @@ public sealed class Shard : IDisposable
             {
                 return false;
             }
-            Bury(id, old.Segment);
+            Bury(old.Segment, old.Row);
             return true;
         }
         finally
@@ -104,19 +112,113 @@ public sealed class Shard : IDisposable
         }
     }
 
-    /// <summary>The label index of a live item.</summary>
-    public bool TryGetLabel(long id, out int label)
+    /// <summary>
+    /// Deletes every live item whose (label, source) satisfies <paramref name="match"/>, atomically
+    /// with respect to searches. Returns the deleted ids.
+    /// </summary>
+    public IReadOnlyList<long> DeleteWhere(Func<int, int, bool> match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        _lock.EnterWriteLock();
+        try
+        {
+            var doomed = _items.Where(i => match(i.Value.Segment.LabelAt(i.Value.Row), i.Value.Segment.SourceAt(i.Value.Row))).ToList();
+            foreach (var (id, (segment, row)) in doomed)
+            {
+                _items.Remove(id);
+                Bury(segment, row);
+            }
+            return [.. doomed.Select(d => d.Key)];
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>What is stored about a live item.</summary>
+    public bool TryGetItem(long id, out StoredItem item)
     {
         _lock.EnterReadLock();
         try
         {
-            var found = _items.TryGetValue(id, out var item);
-            label = item.Label;
-            return found;
+            if (!_items.TryGetValue(id, out var at))
+            {
+                item = default;
+                return false;
+            }
+            var (segment, row) = at;
+            item = new StoredItem(id, segment.LabelAt(row), segment.SourceAt(row), segment.ReliabilityAt(row), segment.IsPrunedAt(row));
+            return true;
         }
         finally
         {
             _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Sets every live item's pruning state from <paramref name="stateOf"/> (reliability γ and hard-pruned flag).
+    /// Items added later start unpruned with γ = 1.
+    /// </summary>
+    public void ApplyPruning(Func<long, (float Reliability, bool Pruned)> stateOf)
+    {
+        ArgumentNullException.ThrowIfNull(stateOf);
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var (id, (segment, row)) in _items)
+            {
+                var (reliability, pruned) = stateOf(id);
+                segment.SetPruning(row, reliability, pruned);
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Every live item with its vector, segment by segment in batches of at most
+    /// <paramref name="batchSize"/>: exact vectors from growing segments, decoded ones from sealed
+    /// segments. Jobs that query the memory with its own samples (pruning) iterate this.
+    /// Each batch is a consistent snapshot of its segment; writes between batches are allowed.
+    /// </summary>
+    public IEnumerable<ItemBatch> LiveItems(int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        List<Segment> segments = Read(() => _segments.ToList());
+        foreach (var segment in segments)
+        {
+            int[] rows;
+            float[] vectors;
+            long[] ids;
+            int[] labels;
+            _lock.EnterReadLock();
+            try
+            {
+                if (!_segments.Contains(segment))
+                {
+                    continue;
+                }
+                rows = [.. Enumerable.Range(0, segment.RowCount).Where(r => !segment.IsDeadAt(r))];
+                vectors = segment.VectorsOf(rows);
+                ids = [.. rows.Select(segment.IdAt)];
+                labels = [.. rows.Select(segment.LabelAt)];
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+            for (var start = 0; start < rows.Length; start += batchSize)
+            {
+                var count = Math.Min(batchSize, rows.Length - start);
+                yield return new ItemBatch(
+                    new ArraySegment<long>(ids, start, count),
+                    new ArraySegment<int>(labels, start, count),
+                    vectors.AsMemory(start * Dimension, count * Dimension));
+            }
         }
     }
 
@@ -127,7 +229,8 @@ public sealed class Shard : IDisposable
     /// <param name="queries">Query rows.</param>
     /// <param name="k">Neighbours per query.</param>
     /// <param name="nprobe">IVF lists to visit in sealed segments; 0 keeps the index default.</param>
-    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int nprobe)
+    /// <param name="pruning">How pruned samples are treated.</param>
+    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int nprobe, PruningMode pruning = PruningMode.None)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var nq = queries.Length / Dimension;
@@ -136,10 +239,20 @@ public sealed class Shard : IDisposable
         {
             // Segments with nothing live (a fresh growing segment after a seal) cost nothing.
             var searched = _segments.Where(s => s.LiveCount > 0).ToList();
-            var perSegment = new List<(long Id, float Similarity)>[searched.Count][];
+            if (searched.Count == 0)
+            {
+                var empty = new Neighbor[nq][];
+                Array.Fill(empty, []);
+                return empty;
+            }
+            if (searched.Count == 1)
+            {
+                return searched[0].Search(queries, k, nprobe, pruning);
+            }
+            var perSegment = new Neighbor[searched.Count][][];
             for (var s = 0; s < searched.Count; s++)
             {
-                perSegment[s] = searched[s].Search(queries, k, nprobe);
+                perSegment[s] = searched[s].Search(queries, k, nprobe, pruning);
             }
             var results = new Neighbor[nq][];
             var lists = new IReadOnlyList<Neighbor>[searched.Count];
@@ -147,17 +260,9 @@ public sealed class Shard : IDisposable
             {
                 for (var s = 0; s < searched.Count; s++)
                 {
-                    var hits = perSegment[s][q];
-                    var list = new Neighbor[hits.Count];
-                    for (var j = 0; j < hits.Count; j++)
-                    {
-                        list[j] = new Neighbor(hits[j].Id, _items[hits[j].Id].Label, hits[j].Similarity);
-                    }
-                    // FAISS leaves the order of equal scores open; the merge needs the total order.
-                    Array.Sort(list, NeighborOrder.Instance);
-                    lists[s] = list;
+                    lists[s] = perSegment[s][q];
                 }
-                results[q] = searched.Count == 0 ? [] : TopKMerger.Merge(lists, k);
+                results[q] = TopKMerger.Merge(lists, k);
             }
             return results;
         }
@@ -184,10 +289,10 @@ public sealed class Shard : IDisposable
             var seen = 0;
             foreach (var segment in exact)
             {
-                var (vectors, ids) = segment.ExactRows();
-                for (var r = 0; r < ids.Length && taken < max; r++)
+                var vectors = segment.ExactVectors();
+                for (var r = 0; r < segment.RowCount && taken < max; r++)
                 {
-                    if (segment.Tombstones.Contains(ids.Span[r]) || seen++ % step != 0)
+                    if (segment.IsDeadAt(r) || seen++ % step != 0)
                     {
                         continue;
                     }
@@ -250,13 +355,19 @@ public sealed class Shard : IDisposable
 
     private int SealFrozen(Segment frozen, FaissIndex trainedTemplate)
     {
-        // The frozen rows are immutable now, so the encode needs no lock. Tombstoned rows are
-        // encoded too: their tombstones stay valid because the ids are the same.
-        var (vectors, ids) = frozen.ExactRows();
+        // The frozen vectors are immutable now, so the encode needs no lock. Dead rows are encoded
+        // too (their flags stay valid, row numbers being the index's ids) and purged later.
+        var vectors = frozen.ExactVectors();
+        var rowCount = vectors.Length / Dimension;
+        var rows = new long[rowCount];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            rows[r] = r;
+        }
         var index = trainedTemplate.Clone();
         try
         {
-            index.Add(vectors.Span, ids.Span);
+            index.Add(vectors.Span, rows);
         }
         catch
         {
@@ -274,7 +385,7 @@ public sealed class Shard : IDisposable
         {
             _lock.ExitWriteLock();
         }
-        return ids.Length;
+        return rowCount;
     }
 
     /// <summary>Writes the shard's items and segments; searches may continue, writes wait.</summary>
@@ -283,13 +394,6 @@ public sealed class Shard : IDisposable
         _lock.EnterReadLock();
         try
         {
-            writer.Write(_items.Count);
-            foreach (var (id, item) in _items)
-            {
-                writer.Write(id);
-                writer.Write(item.Label);
-                writer.Write(item.Segment.Number);
-            }
             writer.Write(_segments.Count);
             foreach (var segment in _segments)
             {
@@ -306,11 +410,6 @@ public sealed class Shard : IDisposable
     /// <summary>Replaces this (empty) shard's state with one written by <see cref="WriteTo"/>.</summary>
     internal void ReadFrom(BinaryReader reader)
     {
-        var items = new (long Id, int Label, long Segment)[reader.ReadInt32()];
-        for (var i = 0; i < items.Length; i++)
-        {
-            items[i] = (reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt64());
-        }
         var segments = new Segment[reader.ReadInt32()];
         for (var s = 0; s < segments.Length; s++)
         {
@@ -333,11 +432,17 @@ public sealed class Shard : IDisposable
             }
             _nextSegmentNumber = reader.ReadInt64();
             _growing = growing ?? NewGrowingSegment();
-            var byNumber = segments.ToDictionary(s => s.Number);
+            // Live rows are the item map; at most one live row per id exists across segments.
             _items.Clear();
-            foreach (var (id, label, segment) in items)
+            foreach (var segment in segments)
             {
-                _items[id] = (label, byNumber[segment]);
+                for (var row = 0; row < segment.RowCount; row++)
+                {
+                    if (!segment.IsDeadAt(row))
+                    {
+                        _items.Add(segment.IdAt(row), (segment, row));
+                    }
+                }
             }
         }
         finally
@@ -365,17 +470,17 @@ public sealed class Shard : IDisposable
     }
 
     // Caller holds the write lock. Marks the stored row dead; drops a segment that no longer holds anything live.
-    private void Bury(long id, Segment segment)
+    private void Bury(Segment segment, int row)
     {
-        segment.Tombstones.Add(id);
+        segment.Kill(row);
         PurgeIfNeeded(segment);
     }
 
     private void PurgeIfNeeded(Segment segment)
     {
-        if (segment.IsSealed && segment.Tombstones.Count >= _tombstonePurgeThreshold)
+        if (segment.IsSealed && segment.DeadSearchableCount >= _tombstonePurgeThreshold)
         {
-            segment.PurgeTombstones();
+            segment.PurgeDead();
         }
         if (segment != _growing && segment.IsSealed && segment.LiveCount == 0)
         {
@@ -398,11 +503,3 @@ public sealed class Shard : IDisposable
     }
 }
 
-/// <summary>Counts describing one shard.</summary>
-/// <param name="Shard">Shard number.</param>
-/// <param name="Items">Live items.</param>
-/// <param name="SealedSegments">Segments with a FAISS index.</param>
-/// <param name="SealedItems">Live items in sealed segments.</param>
-/// <param name="GrowingItems">Live items in exact (growing or frozen) segments.</param>
-/// <param name="Tombstones">Deleted or replaced rows still stored.</param>
-public sealed record ShardStats(int Shard, int Items, int SealedSegments, long SealedItems, long GrowingItems, long Tombstones);

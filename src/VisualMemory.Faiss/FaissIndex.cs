@@ -111,6 +111,23 @@ public sealed unsafe class FaissIndex : IDisposable
     }
 
     /// <summary>
+    /// Every stored vector with its id, in storage order. PQ-encoded vectors come back decoded
+    /// (approximate); flat ones exactly. It only reads the index, so it may run alongside searches.
+    /// </summary>
+    public (long[] Ids, float[] Vectors) Export()
+    {
+        var count = Count;
+        var ids = new long[count];
+        var vectors = new float[checked(count * Dimension)];
+        fixed (long* i = ids)
+        fixed (float* v = vectors)
+        {
+            NativeMethods.Check(NativeMethods.IndexExport(_handle, count, i, v));
+        }
+        return (ids, vectors);
+    }
+
+    /// <summary>
     /// Searches a batch of queries (rows of <paramref name="queries"/>) for their <paramref name="k"/>
     /// nearest neighbours, best first.
     /// </summary>

@@ -28,6 +28,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "vm_index_remove_ids")]
     internal static partial int IndexRemoveIds(FaissIndexHandle index, long n, long* ids, out long removed);
 
+    [LibraryImport(Library, EntryPoint = "vm_index_export")]
+    internal static partial int IndexExport(FaissIndexHandle index, long ntotal, long* ids, float* vectors);
+
     [LibraryImport(Library, EntryPoint = "vm_index_search")]
     internal static partial int IndexSearch(FaissIndexHandle index, long n, float* x, long k, long nprobe, float* distances, long* labels);
 

@@ -127,6 +127,35 @@ int vm_index_remove_ids(vm_index* index, int64_t n, const int64_t* ids, int64_t*
     });
 }
 
+int vm_index_export(const vm_index* index, int64_t ntotal, int64_t* ids, float* vectors) {
+    return guarded([&] {
+        require(index != nullptr && ((ids != nullptr && vectors != nullptr) || ntotal == 0), "null argument");
+        const faiss::Index* i = index->index.get();
+        require(ntotal == i->ntotal, "ntotal does not match the index");
+        const size_t d = static_cast<size_t>(i->d);
+        if (const faiss::IndexIVF* ivf = find_ivf(i)) {
+            // IVF keeps ids and codes per inverted list; no direct map is needed to walk them.
+            require(ivf == i, "export of wrapped IVF indexes is not supported");
+            int64_t row = 0;
+            for (size_t list = 0; list < ivf->nlist; list++) {
+                const size_t size = ivf->invlists->list_size(list);
+                faiss::InvertedLists::ScopedIds list_ids(ivf->invlists, list);
+                for (size_t offset = 0; offset < size; offset++, row++) {
+                    ids[row] = list_ids[offset];
+                    ivf->reconstruct_from_offset(static_cast<int64_t>(list), static_cast<int64_t>(offset), vectors + row * d);
+                }
+            }
+            return;
+        }
+        const auto* map = dynamic_cast<const faiss::IndexIDMap*>(i);
+        require(map != nullptr, "index has neither inverted lists nor an id map");
+        for (int64_t row = 0; row < ntotal; row++) {
+            ids[row] = map->id_map[static_cast<size_t>(row)];
+            map->index->reconstruct(row, vectors + row * d);
+        }
+    });
+}
+
 int vm_index_search(const vm_index* index, int64_t n, const float* x, int64_t k, int64_t nprobe,
                     float* distances, int64_t* labels) {
     return guarded([&] {

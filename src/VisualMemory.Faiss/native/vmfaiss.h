@@ -30,6 +30,10 @@ VM_API int vm_index_set_nprobe(vm_index* index, int64_t nprobe);
 VM_API int vm_index_serialize(const vm_index* index, uint8_t** data, int64_t* size);
 VM_API void vm_buffer_free(uint8_t* data);
 VM_API int vm_index_deserialize(const uint8_t* data, int64_t size, vm_index** out);
+/* Every stored vector, decoded (approximate for PQ), with its id, in storage order: ids and vectors
+   must hold ntotal entries and ntotal * d floats. Serves jobs that need the memory's vectors back
+   after sealing dropped the exact rows (pruning, training a linear head). */
+VM_API int vm_index_export(const vm_index* index, int64_t ntotal, int64_t* ids, float* vectors);
 VM_API int vm_index_clone(const vm_index* index, vm_index** out);
 
 /* Exact inner-product k-NN of nx queries against ny rows; result slot j of row i is the row number. */
