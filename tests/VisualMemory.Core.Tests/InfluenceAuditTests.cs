@@ -81,6 +81,14 @@ public class InfluenceAuditTests
     }
 
     [Fact]
+    public void A_k_beyond_the_memory_audits_the_whole_memory()
+    {
+        // k exceeds the memory of 3, so all of it votes: 1A 2B 3B → B. Without 2 or 3: a tie won by A.
+        var result = InfluenceAudit.Run([List((1, 0), (2, 1), (3, 1))], [1], k: int.MaxValue, Plurality, memorySize: 3);
+        Assert.Equal([new ItemInfluence(2, 1, 1, 0), new ItemInfluence(3, 1, 1, 0)], result.Influential);
+    }
+
+    [Fact]
     public void Removing_the_only_item_leaves_no_prediction_which_is_a_change()
     {
         var result = InfluenceAudit.Run([List((1, 0))], [0], k: 1, Plurality, memorySize: 1);

@@ -80,6 +80,14 @@ public class WrongContributionCounterTests
     }
 
     [Fact]
+    public void A_k_beyond_the_list_lets_every_other_neighbour_vote()
+    {
+        var counter = new WrongContributionCounter(Plurality, k: int.MaxValue);
+        counter.Add(1, 0, MisledA);
+        Assert.Equal(new Dictionary<long, int> { [2] = 1, [3] = 1 }, counter.Counts);
+    }
+
+    [Fact]
     public void Blame_accumulates_over_queries()
     {
         var counter = new WrongContributionCounter(Plurality, k: 3);

@@ -46,7 +46,7 @@ public static class InfluenceAudit
         var candidates = new HashSet<long>();
         var tallies = new Dictionary<long, ItemInfluence>();
         var removedThisQuery = new HashSet<long>();
-        var without = new Neighbor[k];
+        Neighbor[] without = [];
         for (var q = 0; q < neighbors.Count; q++)
         {
             var list = neighbors[q] ?? throw new ArgumentException($"query {q} has no neighbour list", nameof(neighbors));
@@ -55,8 +55,13 @@ public static class InfluenceAudit
                 throw new ArgumentException(
                     $"query {q} has {list.Length} neighbours; the audit needs {required} (k + 1, or the whole memory when smaller)", nameof(neighbors));
             }
-            var window = list.AsSpan(0, Math.Min(k + 1, list.Length));
+            var window = list.AsSpan(0, (int)Math.Min(k + 1L, list.Length));
             var topK = window[..Math.Min(k, window.Length)];
+            // Grown to the longest list seen rather than allocated at k, which may be far larger.
+            if (without.Length < topK.Length)
+            {
+                without = new Neighbor[topK.Length];
+            }
             var original = KnnClassifier.Classify(topK, options).Label;
             var wasCorrect = original == truth[q];
             removedThisQuery.Clear();

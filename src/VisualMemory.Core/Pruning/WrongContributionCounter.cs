@@ -81,9 +81,11 @@ public sealed class WrongContributionCounter
     /// </returns>
     public Classification Add(long sampleId, int trueLabel, ReadOnlySpan<Neighbor> neighbours)
     {
-        if (_buffer.Length < K)
+        // Sized by what the query can fill, not by K: a caller may set K far above any list length.
+        var capacity = Math.Min(K, neighbours.Length);
+        if (_buffer.Length < capacity)
         {
-            _buffer = new Neighbor[K];
+            _buffer = new Neighbor[capacity];
         }
         var taken = 0;
         foreach (var neighbour in neighbours)
