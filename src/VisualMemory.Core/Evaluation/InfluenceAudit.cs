@@ -62,8 +62,8 @@ public static class InfluenceAudit
             {
                 without = new Neighbor[topK.Length];
             }
-            var original = KnnClassifier.Classify(topK, options).Label;
-            var wasCorrect = original == truth[q];
+            var before = KnnClassifier.Classify(topK, options).Label;
+            var wasCorrect = before == truth[q];
             removedThisQuery.Clear();
             foreach (var removed in topK)
             {
@@ -81,12 +81,12 @@ public static class InfluenceAudit
                         without[count++] = neighbour;
                     }
                 }
-                var changed = KnnClassifier.Classify(without.AsSpan(0, count), options).Label;
-                if (changed == original)
+                var after = KnnClassifier.Classify(without.AsSpan(0, count), options).Label;
+                if (after == before)
                 {
                     continue;
                 }
-                var isCorrect = changed == truth[q];
+                var isCorrect = after == truth[q];
                 var tally = tallies.GetValueOrDefault(removed.Id) ?? new ItemInfluence(removed.Id, 0, 0, 0);
                 tallies[removed.Id] = tally with
                 {
