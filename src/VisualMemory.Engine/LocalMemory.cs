@@ -1,5 +1,10 @@
+using VisualMemory.Core.Hierarchy;
 using VisualMemory.Core.Labels;
+using VisualMemory.Core.Linear;
 using VisualMemory.Core.Pruning;
+using VisualMemory.Engine.Hierarchy;
+using VisualMemory.Engine.Pruning;
+using VisualMemory.Engine.Unlearning;
 using VisualMemory.Core.Routing;
 using VisualMemory.Core.Search;
 using VisualMemory.Core.Vectors;
@@ -20,6 +25,9 @@ public sealed class LocalMemory : IDisposable
     private readonly MemorySettings _settings;
     private readonly Lock _trainingGate = new();
     private FaissIndex? _template;
+    private long _writeVersion;
+    private MemoryTaxonomy? _taxonomy;
+    private LinearHead? _linearHead;
 
     /// <summary>Creates an empty memory; the definition must already be valid.</summary>
     public LocalMemory(MemoryDefinition definition, MemorySettings settings)
@@ -37,6 +45,21 @@ public sealed class LocalMemory : IDisposable
 
     /// <summary>The source tags seen so far (where items came from: a dataset, a licence).</summary>
     public LabelVocabulary Sources { get; } = new();
+
+    /// <summary>Prune versions and the prune in force.</summary>
+    public PruneHistory Pruning { get; } = new();
+
+    /// <summary>The audit log of unlearning requests.</summary>
+    public UnlearningLog Unlearning { get; } = new();
+
+    /// <summary>The label taxonomy, or null when the memory has none.</summary>
+    public MemoryTaxonomy? Taxonomy => Volatile.Read(ref _taxonomy);
+
+    /// <summary>The linear head for JOINT-INF, or null when none was trained or loaded.</summary>
+    public LinearHead? LinearHead => Volatile.Read(ref _linearHead);
+
+    /// <summary>Grows with every write, so caches derived from the items know when they are stale.</summary>
+    public long WriteVersion => Interlocked.Read(ref _writeVersion);
 
     /// <summary>Live items across all shards.</summary>
     public long Count => _shards.Sum(s => (long)s.Count);
@@ -77,8 +100,7 @@ public sealed class LocalMemory : IDisposable
         {
             throw new ArgumentException("ids, labels, sources and vectors disagree in count");
         }
-        var normalised = vectors.ToArray();
-        VectorMath.NormalizeRows(normalised, d);
+        var normalised = Preprocess(vectors);
         var labelIndexes = labels.Select(Labels.GetOrAdd).ToArray();
         var sourceIndexes = sources is null ? new int[ids.Count] : [.. sources.Select(s => s is null ? -1 : Sources.GetOrAdd(s))];
         if (sources is null)
@@ -111,21 +133,182 @@ public sealed class LocalMemory : IDisposable
             }
             _shards[s].Upsert(shardIds, shardLabels, shardSources, shardVectors);
         }
+        Interlocked.Increment(ref _writeVersion);
         SealFullShards();
     }
 
-    /// <summary>Deletes an item; false if it is not stored.</summary>
-    public bool Delete(long id) => ShardOf(id).Delete(id);
+    /// <summary>Deletes an item; false if it is not stored. Not audited: see <see cref="Unlearn"/>.</summary>
+    public bool Delete(long id)
+    {
+        var deleted = ShardOf(id).Delete(id);
+        Interlocked.Increment(ref _writeVersion);
+        return deleted;
+    }
 
-    /// <summary>Deletes every item with the label; returns the deleted ids.</summary>
+    /// <summary>Deletes every item with the label; returns the deleted ids. Not audited: see <see cref="Unlearn"/>.</summary>
     public IReadOnlyList<long> DeleteLabel(string label) =>
         Labels.TryGetIndex(label, out var index) ? DeleteWhere((l, _) => l == index) : [];
 
-    /// <summary>Deletes every item with the source tag; returns the deleted ids.</summary>
+    /// <summary>Deletes every item with the source tag; returns the deleted ids. Not audited: see <see cref="Unlearn"/>.</summary>
     public IReadOnlyList<long> DeleteSource(string source) =>
         Sources.TryGetIndex(source, out var index) ? DeleteWhere((_, s) => s == index) : [];
 
-    private List<long> DeleteWhere(Func<int, int, bool> match) => [.. _shards.SelectMany(s => s.DeleteWhere(match))];
+    /// <summary>
+    /// Carries out an unlearning request and records it in <see cref="Unlearning"/>. When this
+    /// returns, no search returns the deleted items.
+    /// </summary>
+    /// <param name="kind">What <paramref name="selector"/> or <paramref name="ids"/> select by.</param>
+    /// <param name="selector">The source tag or label; ignored for id requests.</param>
+    /// <param name="ids">The ids for id requests.</param>
+    public UnlearningRecord Unlearn(UnlearningKind kind, string? selector, IReadOnlyList<long>? ids = null)
+    {
+        switch (kind)
+        {
+            case UnlearningKind.Ids:
+                ArgumentNullException.ThrowIfNull(ids);
+                var deleted = ids.Distinct().Count(Delete);
+                return Unlearning.Append(kind, UnlearningLog.DescribeIds(ids), ids.Count, deleted);
+            case UnlearningKind.Source:
+                ArgumentNullException.ThrowIfNull(selector);
+                return Unlearning.Append(kind, selector, 1, DeleteSource(selector).Count);
+            case UnlearningKind.Label:
+                ArgumentNullException.ThrowIfNull(selector);
+                return Unlearning.Append(kind, selector, 1, DeleteLabel(selector).Count);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown unlearning kind");
+        }
+    }
+
+    private List<long> DeleteWhere(Func<int, int, bool> match)
+    {
+        var deleted = _shards.SelectMany(s => s.DeleteWhere(match)).ToList();
+        Interlocked.Increment(ref _writeVersion);
+        return deleted;
+    }
+
+    /// <summary>
+    /// The stored vector of a live item as the index holds it (centred and normalised; decoded,
+    /// so approximate, for PQ), or null.
+    /// </summary>
+    public float[]? VectorOf(long id) => ShardOf(id).VectorOf(id);
+
+    /// <summary>Runs a pruning job (<see cref="PruneJob"/>) and records its result as a new version; nothing is applied.</summary>
+    public PruneVersion RunPruneJob(PruneJobOptions options, CancellationToken cancellationToken = default)
+    {
+        lock (Pruning)
+        {
+            var version = PruneJob.Run(this, options, Pruning.NextVersion, cancellationToken);
+            Pruning.Add(version);
+            return version;
+        }
+    }
+
+    /// <summary>
+    /// Puts a prune version in force: each live sample gets γ(v) and its hard-pruned flag, and
+    /// queries that do not choose get <paramref name="mode"/>.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such version.</exception>
+    public AppliedPrune ApplyPrune(int version, PruningMode mode)
+    {
+        if (mode == PruningMode.None)
+        {
+            throw new ArgumentException("apply a prune as hard or soft; roll back to stop pruning", nameof(mode));
+        }
+        lock (Pruning)
+        {
+            var found = Pruning.Find(version) ?? throw new KeyNotFoundException($"prune version {version} does not exist");
+            WritePruningColumns(found);
+            var applied = new AppliedPrune(version, mode, DateTimeOffset.UtcNow);
+            Pruning.PushApplied(applied);
+            return applied;
+        }
+    }
+
+    /// <summary>Undoes the latest apply; returns the state now in force (null: no pruning).</summary>
+    /// <exception cref="InvalidOperationException">Nothing is applied.</exception>
+    public AppliedPrune? RollbackPrune()
+    {
+        lock (Pruning)
+        {
+            var now = Pruning.PopApplied();
+            WritePruningColumns(now is null ? null : Pruning.Find(now.Version));
+            return now;
+        }
+    }
+
+    private void WritePruningColumns(PruneVersion? version)
+    {
+        if (version is null)
+        {
+            foreach (var shard in _shards)
+            {
+                shard.ApplyPruning(_ => (1f, false));
+            }
+            return;
+        }
+        var soft = new SoftPruning(version.Options.SoftC, version.Options.SoftD);
+        foreach (var shard in _shards)
+        {
+            shard.ApplyPruning(id => version.Counts.TryGetValue(id, out var v) ? ((float)soft.Gamma(v), v >= version.HardThreshold) : (1f, false));
+        }
+    }
+
+    /// <summary>Sets (or with null, removes) the label taxonomy.</summary>
+    /// <exception cref="ArgumentException">The taxonomy is malformed (cycle, empty names); the message says how.</exception>
+    public void SetTaxonomy(IReadOnlyDictionary<string, string?>? parentOf) =>
+        Volatile.Write(ref _taxonomy, parentOf is null ? null : new MemoryTaxonomy(parentOf));
+
+    /// <summary>
+    /// Pairwise distances among each taxonomy node's own examples, the reference distribution of the
+    /// KS descent. Cached until the next write.
+    /// </summary>
+    public IReadOnlyDictionary<string, double[]> WithinNodeDistances() =>
+        Taxonomy is { } taxonomy ? taxonomy.References(this) : new Dictionary<string, double[]>();
+
+    /// <summary>
+    /// Trains the JOINT-INF linear head on every live item (vectors as stored) and puts it in force.
+    /// Meant for memories up to a few hundred thousand items: all vectors are held in memory at once.
+    /// </summary>
+    public LogisticRegressionFit TrainLinearHead(LogisticRegressionOptions options, CancellationToken cancellationToken = default)
+    {
+        var (ids, labels, vectors) = AllItems();
+        if (ids.Count == 0)
+        {
+            throw new InvalidOperationException("the memory is empty; there is nothing to train on");
+        }
+        var fit = LogisticRegression.Train(vectors, [.. labels], Definition.Dimension, Labels.Count, options, cancellationToken);
+        Volatile.Write(ref _linearHead, fit.Head);
+        return fit;
+    }
+
+    /// <summary>Puts a trained or loaded head in force, or with null removes it.</summary>
+    /// <exception cref="ArgumentException">Its dimension differs from the memory's, or it has more classes than the memory has labels.</exception>
+    public void SetLinearHead(LinearHead? head)
+    {
+        if (head is not null && (head.Dimension != Definition.Dimension || head.Classes > Labels.Count))
+        {
+            throw new ArgumentException($"the head is {head.Classes} classes x {head.Dimension} dimensions; the memory has {Labels.Count} labels and dimension {Definition.Dimension}");
+        }
+        Volatile.Write(ref _linearHead, head);
+    }
+
+    /// <summary>Every live item with its stored vector, shard by shard.</summary>
+    internal (List<long> Ids, List<int> Labels, float[] Vectors) AllItems()
+    {
+        var ids = new List<long>();
+        var labels = new List<int>();
+        var vectors = new List<float>();
+        foreach (var shard in _shards)
+        {
+            foreach (var batch in shard.LiveItems(4096))
+            {
+                ids.AddRange(batch.Ids);
+                labels.AddRange(batch.Labels);
+                vectors.AddRange(batch.Vectors.Span);
+            }
+        }
+        return (ids, labels, [.. vectors]);
+    }
 
     /// <summary>The label of a live item, or null.</summary>
     public string? LabelOf(long id) => TryGetItem(id, out var item) ? Labels[item.Label] : null;
@@ -148,21 +331,46 @@ public sealed class LocalMemory : IDisposable
     /// <param name="queries">Query rows, validated by the caller.</param>
     /// <param name="k">Neighbours per query.</param>
     /// <param name="nprobe">IVF lists to visit; null uses the memory's default.</param>
-    /// <param name="pruning">How samples marked by the applied prune are treated.</param>
-    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int? nprobe = null, PruningMode pruning = PruningMode.None)
+    /// <param name="pruning">How samples marked by the applied prune are treated; null uses the applied prune's mode.</param>
+    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int? nprobe = null, PruningMode? pruning = null)
     {
         var d = Definition.Dimension;
         if (queries.Length == 0 || queries.Length % d != 0)
         {
             throw new ArgumentException($"queries must be a non-empty multiple of the dimension {d}", nameof(queries));
         }
-        var normalised = queries.ToArray();
-        VectorMath.NormalizeRows(normalised, d);
+        return SearchNormalised(Preprocess(queries), k, nprobe, pruning);
+    }
+
+    /// <summary>
+    /// Query rows as the memory compares them: minus <see cref="MemoryDefinition.Center"/> when
+    /// set, then L2-normalised. Returns a copy.
+    /// </summary>
+    public float[] Preprocess(ReadOnlySpan<float> rows)
+    {
+        var copy = rows.ToArray();
+        if (Definition.Center is { } center)
+        {
+            var d = Definition.Dimension;
+            for (var i = 0; i < copy.Length; i++)
+            {
+                copy[i] -= center[i % d];
+            }
+        }
+        VectorMath.NormalizeRows(copy, Definition.Dimension);
+        return copy;
+    }
+
+    /// <summary>Like <see cref="Search"/> for rows already preprocessed (<see cref="Preprocess"/>).</summary>
+    public Neighbor[][] SearchNormalised(ReadOnlySpan<float> normalised, int k, int? nprobe = null, PruningMode? pruning = null)
+    {
+        var d = Definition.Dimension;
+        var mode = pruning ?? Pruning.DefaultMode;
         var probe = nprobe ?? Definition.NProbe;
         var perShard = new Neighbor[_shards.Length][][];
         for (var s = 0; s < _shards.Length; s++)
         {
-            perShard[s] = _shards[s].Search(normalised, k, probe, pruning);
+            perShard[s] = _shards[s].Search(normalised, k, probe, mode);
         }
         var nq = normalised.Length / d;
         var merged = new Neighbor[nq][];
@@ -216,6 +424,19 @@ public sealed class LocalMemory : IDisposable
         {
             shard.WriteTo(writer);
         }
+        Pruning.WriteTo(writer);
+        Unlearning.WriteTo(writer);
+        var taxonomy = Taxonomy?.ParentOf;
+        writer.Write(taxonomy?.Count ?? -1);
+        foreach (var (child, parent) in taxonomy ?? new Dictionary<string, string?>())
+        {
+            writer.Write(child);
+            writer.Write(parent is not null);
+            writer.Write(parent ?? "");
+        }
+        var head = LinearHead?.Serialize() ?? [];
+        writer.Write(head.Length);
+        writer.Write(head);
     }
 
     /// <summary>Restores what <see cref="WriteTo"/> wrote into this new, empty memory.</summary>
@@ -240,6 +461,26 @@ public sealed class LocalMemory : IDisposable
         foreach (var shard in _shards)
         {
             shard.ReadFrom(reader);
+        }
+        Pruning.ReadFrom(reader);
+        Unlearning.ReadFrom(reader);
+        var taxonomySize = reader.ReadInt32();
+        if (taxonomySize >= 0)
+        {
+            var parentOf = new Dictionary<string, string?>(taxonomySize);
+            for (var i = 0; i < taxonomySize; i++)
+            {
+                var child = reader.ReadString();
+                var hasParent = reader.ReadBoolean();
+                var parent = reader.ReadString();
+                parentOf[child] = hasParent ? parent : null;
+            }
+            SetTaxonomy(parentOf);
+        }
+        var head = reader.ReadBytes(reader.ReadInt32());
+        if (head.Length > 0)
+        {
+            _linearHead = Core.Linear.LinearHead.Deserialize(head);
         }
     }
 

@@ -10,7 +10,11 @@ namespace VisualMemory.Engine;
 /// <param name="Index">FAISS factory description of sealed segments, e.g. "IVF256,PQ16" or "Flat". The metric is always cosine.</param>
 /// <param name="Shards">Number of shards, 1..256.</param>
 /// <param name="NProbe">IVF lists visited per query unless a request says otherwise.</param>
-public sealed partial record MemoryDefinition(string Name, int Dimension, string Index, int Shards, int NProbe)
+/// <param name="Center">
+/// Optional feature mean subtracted from every item and query before L2 normalisation (Jia et al.,
+/// research.md §3); null for none. Fixed at creation because stored codes depend on it.
+/// </param>
+public sealed partial record MemoryDefinition(string Name, int Dimension, string Index, int Shards, int NProbe, IReadOnlyList<float>? Center = null)
 {
     /// <summary>The largest dimension accepted.</summary>
     public const int MaxDimension = 65536;
@@ -37,6 +41,10 @@ public sealed partial record MemoryDefinition(string Name, int Dimension, string
         if (NProbe < 1)
         {
             problems.Add(new("nprobe", "must be at least 1"));
+        }
+        if (Center is not null && (Center.Count != Dimension || Center.Any(c => !float.IsFinite(c))))
+        {
+            problems.Add(new("center", $"must hold {Dimension} finite numbers, one per dimension"));
         }
         if (string.IsNullOrWhiteSpace(Index))
         {

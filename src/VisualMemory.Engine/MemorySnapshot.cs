@@ -37,6 +37,11 @@ public static class MemorySnapshot
                 writer.Write(d.Index);
                 writer.Write(d.Shards);
                 writer.Write(d.NProbe);
+                writer.Write(d.Center?.Count ?? -1);
+                foreach (var c in d.Center ?? [])
+                {
+                    writer.Write(c);
+                }
                 memory.WriteTo(writer);
             }
             body.Position = 0;
@@ -63,13 +68,23 @@ public static class MemorySnapshot
             throw new InvalidDataException($"{path}: not a memory snapshot of this version");
         }
         var definition = new MemoryDefinition(reader.ReadString(), reader.ReadInt32(), reader.ReadString(), reader.ReadInt32(), reader.ReadInt32());
+        var centerLength = reader.ReadInt32();
+        if (centerLength >= 0)
+        {
+            var center = new float[centerLength];
+            for (var i = 0; i < center.Length; i++)
+            {
+                center[i] = reader.ReadSingle();
+            }
+            definition = definition with { Center = center };
+        }
         var memory = new LocalMemory(definition, settings);
         try
         {
             memory.ReadFrom(reader);
             return memory;
         }
-        catch (Exception e) when (e is FaissException or EndOfStreamException or KeyNotFoundException)
+        catch (Exception e) when (e is FaissException or EndOfStreamException or KeyNotFoundException or FormatException or ArgumentException)
         {
             memory.Dispose();
             throw new InvalidDataException($"{path}: unreadable snapshot: {e.Message}", e);

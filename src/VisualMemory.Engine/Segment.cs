@@ -196,6 +196,10 @@ internal sealed class Segment : IDisposable
         return result;
     }
 
+    /// <summary>The vector of one row: exact, or decoded from the sealed index; null if the index dropped it.</summary>
+    public float[]? VectorOf(int row) =>
+        _index is null ? _vectors.AsSpan(row * _dimension, _dimension).ToArray() : _index.Reconstruct(row);
+
     /// <summary>Replaces the exact vectors by a FAISS index holding every row under its row number.</summary>
     public void Seal(FaissIndex index)
     {

@@ -157,6 +157,20 @@ public sealed class Shard : IDisposable
         }
     }
 
+    /// <summary>The stored vector of a live item (decoded for sealed PQ segments), or null.</summary>
+    public float[]? VectorOf(long id)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _items.TryGetValue(id, out var at) ? at.Segment.VectorOf(at.Row) : null;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>
     /// Sets every live item's pruning state from <paramref name="stateOf"/> (reliability γ and hard-pruned flag).
     /// Items added later start unpruned with γ = 1.

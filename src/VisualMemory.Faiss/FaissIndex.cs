@@ -128,6 +128,20 @@ public sealed unsafe class FaissIndex : IDisposable
     }
 
     /// <summary>
+    /// The stored vector with id <paramref name="id"/> (decoded for PQ), or null when it is not
+    /// stored. Scans the ids, so it suits single lookups, not bulk export (<see cref="Export"/>).
+    /// </summary>
+    public float[]? Reconstruct(long id)
+    {
+        var vector = new float[Dimension];
+        fixed (float* v = vector)
+        {
+            NativeMethods.Check(NativeMethods.IndexReconstructId(_handle, id, v, out var found));
+            return found != 0 ? vector : null;
+        }
+    }
+
+    /// <summary>
     /// Searches a batch of queries (rows of <paramref name="queries"/>) for their <paramref name="k"/>
     /// nearest neighbours, best first.
     /// </summary>

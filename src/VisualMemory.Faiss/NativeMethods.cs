@@ -31,6 +31,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "vm_index_export")]
     internal static partial int IndexExport(FaissIndexHandle index, long ntotal, long* ids, float* vectors);
 
+    [LibraryImport(Library, EntryPoint = "vm_index_reconstruct_id")]
+    internal static partial int IndexReconstructId(FaissIndexHandle index, long id, float* vector, out int found);
+
     [LibraryImport(Library, EntryPoint = "vm_index_search")]
     internal static partial int IndexSearch(FaissIndexHandle index, long n, float* x, long k, long nprobe, float* distances, long* labels);
 

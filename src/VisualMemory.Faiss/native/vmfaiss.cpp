@@ -156,6 +156,38 @@ int vm_index_export(const vm_index* index, int64_t ntotal, int64_t* ids, float* 
     });
 }
 
+int vm_index_reconstruct_id(const vm_index* index, int64_t id, float* vector, int* found) {
+    return guarded([&] {
+        require(index != nullptr && vector != nullptr && found != nullptr, "null argument");
+        const faiss::Index* i = index->index.get();
+        *found = 0;
+        if (const faiss::IndexIVF* ivf = find_ivf(i)) {
+            require(ivf == i, "reconstruction from wrapped IVF indexes is not supported");
+            for (size_t list = 0; list < ivf->nlist; list++) {
+                const size_t size = ivf->invlists->list_size(list);
+                faiss::InvertedLists::ScopedIds list_ids(ivf->invlists, list);
+                for (size_t offset = 0; offset < size; offset++) {
+                    if (list_ids[offset] == id) {
+                        ivf->reconstruct_from_offset(static_cast<int64_t>(list), static_cast<int64_t>(offset), vector);
+                        *found = 1;
+                        return;
+                    }
+                }
+            }
+            return;
+        }
+        const auto* map = dynamic_cast<const faiss::IndexIDMap*>(i);
+        require(map != nullptr, "index has neither inverted lists nor an id map");
+        for (size_t row = 0; row < map->id_map.size(); row++) {
+            if (map->id_map[row] == id) {
+                map->index->reconstruct(static_cast<int64_t>(row), vector);
+                *found = 1;
+                return;
+            }
+        }
+    });
+}
+
 int vm_index_search(const vm_index* index, int64_t n, const float* x, int64_t k, int64_t nprobe,
                     float* distances, int64_t* labels) {
     return guarded([&] {

@@ -34,6 +34,9 @@ VM_API int vm_index_deserialize(const uint8_t* data, int64_t size, vm_index** ou
    must hold ntotal entries and ntotal * d floats. Serves jobs that need the memory's vectors back
    after sealing dropped the exact rows (pruning, training a linear head). */
 VM_API int vm_index_export(const vm_index* index, int64_t ntotal, int64_t* ids, float* vectors);
+/* One stored vector by id (decoded for PQ); *found = 0 when the id is not stored. A linear scan of
+   the ids (no direct map is kept), so meant for single lookups such as residual queries. */
+VM_API int vm_index_reconstruct_id(const vm_index* index, int64_t id, float* vector, int* found);
 VM_API int vm_index_clone(const vm_index* index, vm_index** out);
 
 /* Exact inner-product k-NN of nx queries against ny rows; result slot j of row i is the row number. */
