@@ -36,6 +36,11 @@ app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescr
 app.MapMemoryEndpoints();
 app.MapItemEndpoints();
 app.MapQueryEndpoints();
+app.MapPruneEndpoints();
+app.MapUnlearningEndpoints();
+app.MapTaxonomyEndpoints();
+app.MapLinearHeadEndpoints();
+app.MapAuditEndpoints();
 app.Run();
 
 /// <summary>The server's entry point; public so integration tests can host it in process.</summary>

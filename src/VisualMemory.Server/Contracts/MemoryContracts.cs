@@ -6,7 +6,8 @@ namespace VisualMemory.Server.Contracts;
 /// <param name="Index">FAISS factory description of sealed segments; default "Flat".</param>
 /// <param name="Shards">Shard count; default from settings (4).</param>
 /// <param name="Nprobe">Default IVF lists probed per query; default from settings (16).</param>
-public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? Index, int? Shards, int? Nprobe);
+/// <param name="Center">Optional feature mean subtracted before normalisation (Jia et al.); one number per dimension.</param>
+public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? Index, int? Shards, int? Nprobe, float[]? Center = null);
 
 /// <summary>A memory's definition and current state.</summary>
 /// <param name="Name">Memory name.</param>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VisualMemory.Core.Validation;
 using VisualMemory.Engine;
+using VisualMemory.Engine.Unlearning;
 using VisualMemory.Server.Contracts;
 using VisualMemory.Server.Http;
 using Microsoft.Extensions.Options;
@@ -16,12 +17,14 @@ internal static class ItemEndpoints
         items.MapPost("/", Add).WithSummary("Add or replace items.");
         items.MapGet("/{id}", (string name, string id, MemoryCatalog catalog) =>
             WithItem(name, id, catalog, (memory, itemId) =>
-                memory.LabelOf(itemId) is { } label ? Results.Ok(new ItemInfo(itemId, label)) : Problems.UnknownItem(name, itemId)))
-            .WithSummary("Look up an item's label.");
+                memory.TryGetItem(itemId, out var item)
+                    ? Results.Ok(new ItemInfo(itemId, memory.Labels[item.Label], memory.SourceName(item), item.Reliability, item.Pruned))
+                    : Problems.UnknownItem(name, itemId)))
+            .WithSummary("Look up an item's label, source and pruning state.");
         items.MapDelete("/{id}", (string name, string id, MemoryCatalog catalog) =>
             WithItem(name, id, catalog, (memory, itemId) =>
-                memory.Delete(itemId) ? Results.NoContent() : Problems.UnknownItem(name, itemId)))
-            .WithSummary("Delete an item; no later search returns it.");
+                memory.Unlearn(UnlearningKind.Ids, null, [itemId]).Deleted > 0 ? Results.NoContent() : Problems.UnknownItem(name, itemId)))
+            .WithSummary("Delete (unlearn) an item; no later search returns it. Recorded in the unlearning audit log.");
     }
 
     private static IResult WithItem(string name, string id, MemoryCatalog catalog, Func<LocalMemory, long, IResult> action)
@@ -37,17 +40,13 @@ internal static class ItemEndpoints
 
     private static async Task<IResult> Add(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
     {
-        if (catalog.Find(name) is not { } memory)
+        var (memory, input, problem) = await MemoryRequest.ReadAsync<AddItemsRequest>(name, request, body, catalog).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return Problems.UnknownMemory(name);
-        }
-        var (input, problem) = await body.ReadAsync<AddItemsRequest>(request).ConfigureAwait(false);
-        if (input is null)
-        {
-            return problem!;
+            return problem;
         }
         var limits = settings.Value;
-        if (input.Items is null || input.Items.Count == 0)
+        if (input!.Items is null || input.Items.Count == 0)
         {
             return Problems.Invalid("items", "must be a non-empty array");
         }
@@ -57,10 +56,11 @@ internal static class ItemEndpoints
         }
 
         // Every item is checked before anything is written, so a rejected request changes nothing.
-        var d = memory.Definition.Dimension;
+        var d = memory!.Definition.Dimension;
         var problems = new List<FieldProblem>();
         var ids = new long[input.Items.Count];
         var labels = new string[input.Items.Count];
+        var sources = new string?[input.Items.Count];
         var vectors = new float[input.Items.Count * d];
         for (var i = 0; i < input.Items.Count; i++)
         {
@@ -78,11 +78,16 @@ internal static class ItemEndpoints
             {
                 problems.Add(new($"{field}.label", $"must be a non-blank string of at most {limits.MaxLabelLength} characters"));
             }
+            if (item.Source is not null && (string.IsNullOrWhiteSpace(item.Source) || item.Source.Length > limits.MaxLabelLength))
+            {
+                problems.Add(new($"{field}.source", $"must be a non-blank string of at most {limits.MaxLabelLength} characters when given"));
+            }
             RequestChecks.Vector(item.Vector, d, $"{field}.vector", problems);
             if (problems.Count == 0)
             {
                 ids[i] = item.Id!.Value;
                 labels[i] = item.Label!;
+                sources[i] = item.Source;
                 item.Vector.CopyTo(vectors.AsSpan(i * d, d));
             }
             if (problems.Count >= 20)
@@ -94,7 +99,7 @@ internal static class ItemEndpoints
         {
             return Problems.Invalid(problems);
         }
-        memory.Upsert(ids, labels, vectors);
+        memory.Upsert(ids, labels, vectors, sources.Any(s => s is not null) ? sources : null);
         return Results.Ok(new AddItemsResponse(ids.Length));
     }
 }

@@ -58,7 +58,7 @@ internal static class MemoryEndpoints
         }
         var definition = new MemoryDefinition(
             input.Name!, input.Dimension!.Value, input.Index ?? "Flat",
-            input.Shards ?? catalog.Settings.DefaultShards, input.Nprobe ?? catalog.Settings.DefaultNProbe);
+            input.Shards ?? catalog.Settings.DefaultShards, input.Nprobe ?? catalog.Settings.DefaultNProbe, input.Center);
         var (problems, created) = catalog.Create(definition);
         if (problems.Count > 0)
         {

@@ -3,6 +3,7 @@ using VisualMemory.Core.Aggregation;
 using VisualMemory.Core.Search;
 using VisualMemory.Core.Validation;
 using VisualMemory.Engine;
+using VisualMemory.Engine.Classification;
 using VisualMemory.Server.Contracts;
 using VisualMemory.Server.Http;
 
@@ -10,7 +11,8 @@ namespace VisualMemory.Server.Endpoints;
 
 /// <summary>
 /// The query path: HTTP body → field checks → <see cref="LocalMemory.Search"/> (shards → segments →
-/// FAISS) → <see cref="KnnClassifier"/> for classify.
+/// FAISS); classify goes through <see cref="MemoryClassifier"/> (search, then <see cref="KnnClassifier"/>
+/// and the optional explanation, residual, hierarchy and JOINT-INF steps).
 /// </summary>
 internal static class QueryEndpoints
 {
@@ -24,17 +26,13 @@ internal static class QueryEndpoints
 
     private static async Task<IResult> Search(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
     {
-        if (catalog.Find(name) is not { } memory)
+        var (memory, input, problem) = await MemoryRequest.ReadAsync<SearchRequest>(name, request, body, catalog).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return Problems.UnknownMemory(name);
-        }
-        var (input, problem) = await body.ReadAsync<SearchRequest>(request).ConfigureAwait(false);
-        if (input is null)
-        {
-            return problem!;
+            return problem;
         }
         var problems = new List<FieldProblem>();
-        RequestChecks.Vector(input.Vector, memory.Definition.Dimension, "vector", problems);
+        RequestChecks.Vector(input!.Vector, memory!.Definition.Dimension, "vector", problems);
         var k = RequestChecks.K(input.K, settings.Value, problems);
         var nprobe = RequestChecks.NProbe(input.Nprobe, problems);
         if (problems.Count > 0)
@@ -46,33 +44,16 @@ internal static class QueryEndpoints
 
     private static async Task<IResult> SearchBatch(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
     {
-        if (catalog.Find(name) is not { } memory)
+        var (memory, input, problem) = await MemoryRequest.ReadAsync<BatchSearchRequest>(name, request, body, catalog).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return Problems.UnknownMemory(name);
+            return problem;
         }
-        var (input, problem) = await body.ReadAsync<BatchSearchRequest>(request).ConfigureAwait(false);
-        if (input is null)
-        {
-            return problem!;
-        }
-        if (input.Vectors is null || input.Vectors.Count == 0)
-        {
-            return Problems.Invalid("vectors", "must be a non-empty array of vectors");
-        }
-        if (input.Vectors.Count > settings.Value.MaxBatchQueries)
-        {
-            return Problems.TooLarge("vectors", $"at most {settings.Value.MaxBatchQueries} queries per batch, got {input.Vectors.Count}");
-        }
-        var d = memory.Definition.Dimension;
         var problems = new List<FieldProblem>();
-        var queries = new float[input.Vectors.Count * d];
-        for (var i = 0; i < input.Vectors.Count && problems.Count < 20; i++)
+        var queries = RequestChecks.Vectors(input!.Vectors, memory!.Definition.Dimension, "vectors", settings.Value.MaxBatchQueries, problems, out var tooMany);
+        if (tooMany is not null)
         {
-            RequestChecks.Vector(input.Vectors[i], d, $"vectors[{i}]", problems);
-            if (problems.Count == 0)
-            {
-                input.Vectors[i].CopyTo(queries.AsSpan(i * d));
-            }
+            return tooMany;
         }
         var k = RequestChecks.K(input.K, settings.Value, problems);
         var nprobe = RequestChecks.NProbe(input.Nprobe, problems);
@@ -86,50 +67,49 @@ internal static class QueryEndpoints
 
     private static async Task<IResult> Classify(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
     {
-        if (catalog.Find(name) is not { } memory)
+        var (memory, input, problem) = await MemoryRequest.ReadAsync<ClassifyRequest>(name, request, body, catalog).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return Problems.UnknownMemory(name);
-        }
-        var (input, problem) = await body.ReadAsync<ClassifyRequest>(request).ConfigureAwait(false);
-        if (input is null)
-        {
-            return problem!;
+            return problem;
         }
         var problems = new List<FieldProblem>();
-        RequestChecks.Vector(input.Vector, memory.Definition.Dimension, "vector", problems);
+        RequestChecks.Vector(input!.Vector, memory!.Definition.Dimension, "vector", problems);
         var k = RequestChecks.K(input.K, settings.Value, problems);
         var nprobe = RequestChecks.NProbe(input.Nprobe, problems);
-        var kind = AggregationKind.Rank;
-        if (input.Aggregation is not null && !AggregationOptions.TryParseKind(input.Aggregation, out kind))
+        var aggregation = RequestChecks.Aggregation(input.Aggregation, input.Tau, input.Alpha, problems);
+        var pruning = RequestChecks.Pruning(input.Pruning, problems);
+        HierarchyMethod? hierarchy = input.Hierarchy switch
         {
-            problems.Add(new("aggregation", $"unknown aggregation '{input.Aggregation}'; use one of {string.Join(", ", AggregationOptions.KindNames)}"));
-        }
-        if (input.Tau is { } tau && !(tau > 0 && double.IsFinite(tau)))
+            null => null,
+            "ks" => HierarchyMethod.KsTest,
+            "votes" => HierarchyMethod.DescendantVotes,
+            _ => RequestChecks.Reject<HierarchyMethod?>(problems, "hierarchy", $"unknown hierarchy method '{input.Hierarchy}'; use \"ks\" or \"votes\"", null),
+        };
+        if (input.Lambda is { } lambda && !(lambda >= 0 && lambda <= 1))
         {
-            problems.Add(new("tau", $"must be a positive finite number, got {tau}"));
-        }
-        if (input.Alpha is { } alpha && !(alpha > 0 && double.IsFinite(alpha)))
-        {
-            problems.Add(new("alpha", $"must be a positive finite number (0 would divide by zero at rank 0), got {alpha}"));
+            problems.Add(new("lambda", $"must be between 0 and 1, got {lambda}"));
         }
         if (problems.Count > 0)
         {
             return Problems.Invalid(problems);
         }
-
-        var neighbors = memory.Search(input.Vector, k, nprobe)[0];
-        if (neighbors.Length == 0)
+        var options = new ClassifyOptions(k, aggregation, nprobe, pruning, input.Explain == true, input.Residual == true, hierarchy, input.Lambda);
+        try
         {
-            return Problems.Conflict("Nothing to classify against.", $"memory '{name}' holds no items");
+            return Results.Ok(ToResponse(MemoryClassifier.Classify(memory, input.Vector, options)));
         }
-        var options = new AggregationOptions(kind, input.Tau ?? AggregationOptions.DefaultTau, input.Alpha ?? AggregationOptions.DefaultAlpha);
-        var result = KnnClassifier.Classify(neighbors, options);
-        var scores = result.Scores.ToDictionary(s => memory.Labels[s.Label], s => s.Score);
-        var explained = input.Explain == true
-            ? neighbors.Select((n, i) => new WeightedNeighborOutput(n.Id, memory.Labels[n.Label], n.Similarity, result.Weights[i])).ToList()
-            : null;
-        return Results.Ok(new ClassifyResponse(memory.Labels[result.Label!.Value], result.Confidence, scores, explained));
+        catch (ClassifyRefusedException e)
+        {
+            return Problems.Conflict("Cannot classify.", e.Message);
+        }
     }
+
+    private static ClassifyResponse ToResponse(ClassifyOutcome outcome) => new(
+        outcome.Label, outcome.Confidence, outcome.Scores,
+        outcome.Neighbors?.Select(n => new WeightedNeighborOutput(n.Id, n.Label, n.Similarity, n.Weight, n.Reliability, n.Source)).ToList(),
+        outcome.Residual is null ? null : ToResponse(outcome.Residual),
+        outcome.Levels?.Select(l => new LevelOutput(l.Depth, l.Node, l.Score, l.Confidence)).ToList(),
+        outcome.Lambda);
 
     private static SearchResponse ToResponse(LocalMemory memory, Neighbor[] neighbors) =>
         new([.. neighbors.Select(n => new NeighborOutput(n.Id, memory.Labels[n.Label], n.Similarity))]);
