@@ -22,6 +22,12 @@ internal sealed class ApiClient(HttpClient http)
         return await Read(response).ConfigureAwait(false);
     }
 
+    public async Task<JsonNode> Put(string path, object body)
+    {
+        using var response = await http.PutAsJsonAsync(path, body, Web).ConfigureAwait(false);
+        return await Read(response).ConfigureAwait(false);
+    }
+
     private static async Task<JsonNode> Read(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);

@@ -10,10 +10,16 @@ internal static class CliApp
         usage: vm COMMAND [options]      (server: --server URL, default $VM_SERVER or http://127.0.0.1:5080)
           prepare fashion-mnist --out DIR [--source DIR]
           ingest   --memory NAME --vectors FILE(.npy|.fvecs) --labels FILE [--create [--index Flat] [--shards 4]]
-                   [--id-start 0] [--batch 1000] [--seal]
+                   [--id-start 0] [--batch 1000] [--seal] [--source TAG]
           classify --memory NAME (--vector "x,y,..." | --vectors FILE --row N) [--k 10] [--aggregation rank] [--explain]
+                   [--pruning none|hard|soft] [--residual] [--hierarchy ks|votes] [--lambda L]
           eval     --memory NAME --queries FILE --labels FILE [--k 1,10,50,100]
                    [--aggregations plurality,distance,softmax,rank] [--limit N] [--batch 256]
+          prune    run|list|offenders|apply|rollback --memory NAME [--k 100] [--hard-threshold N] [--all-neighbours]
+                   [--version V] [--limit 20] [--mode soft|hard]
+          unlearn  --memory NAME (--ids 1,2,3 | --source TAG | --label LABEL | --log)
+          taxonomy --memory NAME --file PARENTS.json
+          head     train --memory NAME [--epochs 10] [--learning-rate 0.001]
         """;
 
     public static async Task<int> Run(string[] args, TextWriter output, TextWriter error, Func<string, HttpClient> httpFor)
@@ -34,7 +40,13 @@ internal static class CliApp
                 }
                 return PrepareCommand.Run(args[1], new CliArguments(args[2..]), output);
             }
-            var options = new CliArguments(args[1..]);
+            // Commands with an action word ("vm prune run ...") take it before the options.
+            var hasAction = command is "prune" or "head";
+            if (hasAction && (args.Length < 2 || args[1].StartsWith("--", StringComparison.Ordinal)))
+            {
+                throw new UsageException($"{command} needs an action");
+            }
+            var options = new CliArguments(args[(hasAction ? 2 : 1)..]);
             var server = options.String("server", Environment.GetEnvironmentVariable("VM_SERVER") ?? "http://127.0.0.1:5080");
             using var http = httpFor(server);
             var api = new ApiClient(http);
@@ -43,6 +55,10 @@ internal static class CliApp
                 "ingest" => await IngestCommand.Run(api, options, output).ConfigureAwait(false),
                 "classify" => await ClassifyCommand.Run(api, options, output).ConfigureAwait(false),
                 "eval" => await EvalCommand.Run(api, options, output).ConfigureAwait(false),
+                "prune" => await PruneCommand.Run(api, args[1], options, output).ConfigureAwait(false),
+                "unlearn" => await UnlearnCommand.Run(api, options, output).ConfigureAwait(false),
+                "taxonomy" => await TaxonomyCommand.Run(api, options, output).ConfigureAwait(false),
+                "head" => await LinearHeadCommand.Run(api, args[1], options, output).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

@@ -1,11 +1,13 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using VisualMemory.Datasets;
 
 namespace VisualMemory.Cli.Commands;
 
 /// <summary>
 /// vm classify --memory NAME (--vector "x,y,..." | --vectors FILE --row N) [--k N]
-/// [--aggregation rank] [--explain]: prints the label, the confidence and optionally the neighbours.
+/// [--aggregation rank] [--explain] [--pruning none|hard|soft] [--residual] [--hierarchy ks|votes]
+/// [--lambda L]: prints the label, the confidence and what was asked for besides.
 /// </summary>
 internal static class ClassifyCommand
 {
@@ -29,22 +31,48 @@ internal static class ClassifyCommand
             vector = set.Row(row).ToArray();
         }
         var explain = args.Flag("explain");
+        double? lambda = args.Flag("lambda")
+            ? double.TryParse(args.Required("lambda"), NumberStyles.Float, CultureInfo.InvariantCulture, out var l) ? l : throw new UsageException("--lambda must be a number in [0, 1]")
+            : null;
         var result = await api.Post($"/v1/memories/{memory}/classify", new
         {
             vector,
             k = args.Int("k", 10),
             aggregation = args.String("aggregation", "rank"),
             explain,
+            pruning = args.Flag("pruning") ? args.Required("pruning") : null,
+            residual = args.Flag("residual"),
+            hierarchy = args.Flag("hierarchy") ? args.Required("hierarchy") : null,
+            lambda,
         }).ConfigureAwait(false);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(string?)result["label"]}\tconfidence {(double)result["confidence"]!:F4}"));
-        if (explain)
+        Print(result, output, "");
+        if (result["levels"] is JsonArray levels)
         {
-            foreach (var n in result["neighbors"]!.AsArray())
+            output.WriteLine("levels:");
+            foreach (var level in levels)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  id {(long)n!["id"]!,-12} {(string?)n["label"],-16} similarity {(double)n["similarity"]!:F4}  weight {(double)n["weight"]!:F4}"));
+                    $"  {(int)level!["depth"]!}  {(string?)level["node"],-20} score {(double)level["score"]!:G4}  confidence {(double)level["confidence"]!:F4}"));
             }
         }
+        if (result["residual"] is JsonObject residual)
+        {
+            output.Write("residual: ");
+            Print(residual, output, "  ");
+        }
         return 0;
+    }
+
+    private static void Print(JsonNode result, TextWriter output, string indent)
+    {
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(string?)result["label"]}\tconfidence {(double)result["confidence"]!:F4}"));
+        if (result["neighbors"] is JsonArray neighbors)
+        {
+            foreach (var n in neighbors)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{indent}  id {(long)n!["id"]!,-12} {(string?)n["label"],-16} similarity {(double)n["similarity"]!:F4}  weight {(double)n["weight"]!:F4}  reliability {(double)n["reliability"]!:F3}  source {(string?)n["source"] ?? "-"}"));
+            }
+        }
     }
 }

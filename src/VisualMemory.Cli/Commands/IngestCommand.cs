@@ -24,6 +24,8 @@ internal static class IngestCommand
             throw new UsageException("--batch must be at least 1");
         }
         var idStart = args.Long("id-start", 0);
+        // One source tag for the whole file: the unit users unlearn by (a dataset, a licence).
+        string? source = args.Flag("source") ? args.Required("source") : null;
 
         if (args.Flag("create") && await api.Get($"/v1/memories/{memory}").ConfigureAwait(false) is null)
         {
@@ -51,6 +53,7 @@ internal static class IngestCommand
                         id = idStart + i,
                         label = labels[i],
                         vector = vectors.Row(i).ToArray(),
+                        source,
                     });
                     await api.Post($"/v1/memories/{memory}/items", new { items }).ConfigureAwait(false);
                     task.Increment(count);
