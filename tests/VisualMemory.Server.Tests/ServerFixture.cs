@@ -69,6 +69,54 @@ public sealed class ServerFixture : IDisposable
         return info + await search.Content.ReadAsStringAsync();
     }
 
+    /// <summary>
+    /// <see cref="Observe"/> plus the state of every capability (prunes, unlearning log, taxonomy,
+    /// linear head, labels), for asserting that a rejected call changed nothing. Error bodies are
+    /// reduced to their status code, since problem details carry a per-request trace id.
+    /// </summary>
+    public async Task<string> ObserveAll(string memory, int dimension)
+    {
+        var text = new System.Text.StringBuilder(await Observe(memory, dimension));
+        foreach (var path in new[] { "prunes", "unlearning", "taxonomy", "linear-head", "labels" })
+        {
+            var response = await Client.GetAsync($"/v1/memories/{memory}/{path}");
+            text.Append('|').Append(path).Append(' ').Append((int)response.StatusCode).Append(' ');
+            if (response.IsSuccessStatusCode)
+            {
+                text.Append(await response.Content.ReadAsStringAsync());
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>POSTs and asserts <paramref name="expected"/> (200 unless told), returning the body.</summary>
+    public async Task<JsonNode> PostOk(string path, object body, System.Net.HttpStatusCode expected = System.Net.HttpStatusCode.OK)
+    {
+        var response = await Post(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    /// <summary>GETs and asserts 200, returning the body.</summary>
+    public async Task<JsonNode> GetOk(string path)
+    {
+        var response = await Client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: got {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    /// <summary>Sends a raw body with any method and asserts the status, returning the problem (or body).</summary>
+    public async Task<JsonNode?> Send(HttpMethod method, string path, string body, System.Net.HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
     public static float[] Axis(int dimension, int axis, float value = 1)
     {
         var v = new float[dimension];

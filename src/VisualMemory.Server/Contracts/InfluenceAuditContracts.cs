@@ -18,7 +18,7 @@ public sealed record InfluentialItemOutput(long Id, string? Label, int ChangedPr
 
 /// <summary>Response of the influence (privacy) audit, research.md §2.</summary>
 /// <param name="Queries">Queries audited.</param>
-/// <param name="MemorySize">Live items.</param>
+/// <param name="MemorySize">Live items queries can find (hard-pruned items excluded while a hard prune is in force).</param>
 /// <param name="NonPrivate">Items whose removal changes at least one prediction.</param>
 /// <param name="NonPrivateFraction">NonPrivate / MemorySize.</param>
 /// <param name="Influential">The most influential items.</param>

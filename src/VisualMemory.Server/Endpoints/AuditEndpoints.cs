@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using VisualMemory.Core.Evaluation;
+using VisualMemory.Core.Pruning;
 using VisualMemory.Core.Validation;
 using VisualMemory.Engine;
 using VisualMemory.Server.Contracts;
@@ -52,9 +53,21 @@ internal static class AuditEndpoints
         // One spare neighbour per query: removing an item from the top k pulls the (k+1)-th in.
         var neighbors = memory.Search(queries, k + 1);
         var truth = input.Labels!.Select(l => memory.Labels.TryGetIndex(l, out var i) ? i : -1).ToList();
-        var result = InfluenceAudit.Run(neighbors, truth, k, aggregation, memory.Count);
+        var result = InfluenceAudit.Run(neighbors, truth, k, aggregation, SearchableCount(memory));
         var listed = result.Influential.Take(input.Limit ?? DefaultLimit)
             .Select(i => new InfluentialItemOutput(i.Id, memory.LabelOf(i.Id), i.ChangedPredictions, i.CorrectToWrong, i.WrongToCorrect));
         return Results.Ok(new InfluenceAuditOutput(result.Queries, result.MemorySize, result.Influential.Count, result.NonPrivateFraction, [.. listed]));
+    }
+
+    // The items a query can find: while a hard prune is in force its pruned items are not searchable,
+    // and the audit (which needs min(k + 1, size) neighbours per query) must not count them.
+    private static long SearchableCount(LocalMemory memory)
+    {
+        if (memory.Pruning.Applied is not { Mode: PruningMode.Hard } applied || memory.Pruning.Find(applied.Version) is not { } version)
+        {
+            return memory.Count;
+        }
+        var pruned = version.Counts.Keys.LongCount(id => memory.TryGetItem(id, out var item) && item.Pruned);
+        return memory.Count - pruned;
     }
 }

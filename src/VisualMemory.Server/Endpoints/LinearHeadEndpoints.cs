@@ -49,7 +49,7 @@ internal static class LinearHeadEndpoints
         var invalid = options.Epochs > MaxEpochs ? $"epochs must be at most {MaxEpochs}" : options.Problem();
         if (invalid is not null)
         {
-            return Problems.Invalid(invalid.Split(' ')[0], invalid);
+            return Problems.Invalid(TrainingFieldOf(options), invalid);
         }
         if (memory!.Count == 0)
         {
@@ -58,6 +58,14 @@ internal static class LinearHeadEndpoints
         var fit = memory.TrainLinearHead(options, request.HttpContext.RequestAborted);
         return Results.Ok(new LinearHeadOutput(fit.Head.Classes, fit.Head.Dimension, fit.Head.IsCentered, fit.EpochLosses));
     }
+
+    // The request field a training-option problem is about (the messages name it in words: "learning rate ...").
+    private static string TrainingFieldOf(LogisticRegressionOptions o) =>
+        o.Epochs is < 1 or > MaxEpochs ? "epochs"
+        : !(o.LearningRate > 0) || !double.IsFinite(o.LearningRate) ? "learningRate"
+        : !(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay) ? "weightDecay"
+        : o.BatchSize < 1 ? "batchSize"
+        : "body";
 
     private static async Task<IResult> Load(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog)
     {
