@@ -130,4 +130,26 @@ public sealed class InfluenceAuditRouteTests : IDisposable
         Assert.Equal(8 - hardPruned, (long?)body["memorySize"]);
         Assert.DoesNotContain(body["influential"]!.AsArray(), i => (long)i!["id"]! is 98 or 99);
     }
+
+    [Fact]
+    public async Task An_ivf_memory_that_returns_short_lists_is_refused_not_half_audited()
+    {
+        // Four IVF lists, one probed: a query near one axis sees only that list's items, fewer than k + 1.
+        var response = await _server.Post("/v1/memories", new { name = "ivf", dimension = D, index = "IVF4,Flat", shards = 1, nprobe = 1 });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var items = Enumerable.Range(0, 200).Select(i =>
+        {
+            var v = ServerFixture.Axis(D, i % D);
+            v[(i + 1) % D] = 0.01f * (i / D);
+            return (Id: (long)i, Label: $"l{i % D}", Vector: v);
+        }).ToArray();
+        foreach (var chunk in items.Chunk(ServerFixture.MaxItems))
+        {
+            await _server.AddItems("ivf", chunk);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await _server.Post("/v1/memories/ivf/seal", new { })).StatusCode);
+        var refused = await _server.Post("/v1/memories/ivf/audit/influence", new { vectors = new[] { ServerFixture.Axis(D, 0) }, labels = new[] { "l0" }, k = 100 });
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("nprobe", (string?)(await ServerFixture.Json(refused))["detail"]);
+    }
 }

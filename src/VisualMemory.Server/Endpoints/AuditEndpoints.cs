@@ -52,8 +52,16 @@ internal static class AuditEndpoints
         }
         // One spare neighbour per query: removing an item from the top k pulls the (k+1)-th in.
         var neighbors = memory.Search(queries, k + 1);
+        var searchable = SearchableCount(memory);
+        if (neighbors.Any(n => n.Length < Math.Min(k + 1, searchable)))
+        {
+            // IVF search visits only nprobe lists, so it can return fewer rows than asked; an
+            // audit on short lists would silently miss influences.
+            return Problems.Conflict("Too few neighbours for an exact audit.",
+                $"the index returned fewer than k + 1 = {k + 1} neighbours for some queries; lower k or raise the memory's nprobe");
+        }
         var truth = input.Labels!.Select(l => memory.Labels.TryGetIndex(l, out var i) ? i : -1).ToList();
-        var result = InfluenceAudit.Run(neighbors, truth, k, aggregation, SearchableCount(memory));
+        var result = InfluenceAudit.Run(neighbors, truth, k, aggregation, searchable);
         var listed = result.Influential.Take(input.Limit ?? DefaultLimit)
             .Select(i => new InfluentialItemOutput(i.Id, memory.LabelOf(i.Id), i.ChangedPredictions, i.CorrectToWrong, i.WrongToCorrect));
         return Results.Ok(new InfluenceAuditOutput(result.Queries, result.MemorySize, result.Influential.Count, result.NonPrivateFraction, [.. listed]));
