@@ -33,13 +33,7 @@ internal static class QueryEndpoints
         }
         var problems = new List<FieldProblem>();
         RequestChecks.Vector(input!.Vector, memory!.Definition.Dimension, "vector", problems);
-        var k = RequestChecks.K(input.K, settings.Value, problems);
-        var nprobe = RequestChecks.NProbe(input.Nprobe, problems);
-        if (problems.Count > 0)
-        {
-            return Problems.Invalid(problems);
-        }
-        return Results.Ok(ToResponse(memory, memory.Search(input.Vector, k, nprobe)[0]));
+        return RunSearch(memory, input.Vector ?? [], input.K, input.Nprobe, problems, settings.Value, results => ToResponse(memory, results[0]));
     }
 
     private static async Task<IResult> SearchBatch(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
@@ -55,14 +49,17 @@ internal static class QueryEndpoints
         {
             return tooMany;
         }
-        var k = RequestChecks.K(input.K, settings.Value, problems);
-        var nprobe = RequestChecks.NProbe(input.Nprobe, problems);
-        if (problems.Count > 0)
-        {
-            return Problems.Invalid(problems);
-        }
-        var results = memory.Search(queries, k, nprobe);
-        return Results.Ok(new BatchSearchResponse([.. results.Select(r => ToResponse(memory, r))]));
+        return RunSearch(memory, queries, input.K, input.Nprobe, problems, settings.Value,
+            results => new BatchSearchResponse([.. results.Select(r => ToResponse(memory, r))]));
+    }
+
+    // The shared tail of both searches: k and nprobe checks join the vector problems, then one search.
+    private static IResult RunSearch(
+        LocalMemory memory, float[] rows, int? k, int? nprobe, List<FieldProblem> problems, ApiSettings settings, Func<Neighbor[][], object> respond)
+    {
+        var checkedK = RequestChecks.K(k, settings, problems);
+        var checkedNProbe = RequestChecks.NProbe(nprobe, problems);
+        return problems.Count > 0 ? Problems.Invalid(problems) : Results.Ok(respond(memory.Search(rows, checkedK, checkedNProbe)));
     }
 
     private static async Task<IResult> Classify(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
