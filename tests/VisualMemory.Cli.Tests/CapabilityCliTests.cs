@@ -1,39 +1,18 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using VisualMemory.Datasets;
 
 namespace VisualMemory.Cli.Tests;
 
 // The capability commands against a real in-process server: each must change (or show) what the
 // API says it changes, and refuse bad input with the documented exit codes.
-public sealed class CapabilityCliTests : IDisposable
+public sealed class CapabilityCliTests : CliHarness
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("vm-cli-cap-").FullName;
-    private readonly WebApplicationFactory<Program> _server;
-
-    public CapabilityCliTests() => _server = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("data-dir", Path.Combine(_directory, "data")));
-
-    public void Dispose()
-    {
-        _server.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private async Task<(int Exit, string Output, string Error)> Vm(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = await CliApp.Run(args, output, error, _ => _server.CreateClient());
-        return (exit, output.ToString(), error.ToString());
-    }
-
     private async Task<string> Ingest(int rows, string source)
     {
         var (vectors, labels) = SyntheticClusters.Generate(rows, 8, clusters: 3, spread: 0.6, seed: 1);
         // Every tenth label is wrong, so pruning has something to find.
         var noisy = labels.Select((l, i) => i % 10 == 0 ? (l == "c0" ? "c1" : "c0") : l).ToArray();
-        var vectorPath = Path.Combine(_directory, "m.npy");
-        var labelPath = Path.Combine(_directory, "m.txt");
+        var vectorPath = Path.Combine(Directory, "m.npy");
+        var labelPath = Path.Combine(Directory, "m.txt");
         NpyFile.Write(vectorPath, vectors);
         LabelFile.Write(labelPath, noisy);
         var ingest = await Vm("ingest", "--memory", "m", "--create", "--vectors", vectorPath, "--labels", labelPath, "--source", source);
@@ -90,7 +69,7 @@ public sealed class CapabilityCliTests : IDisposable
     public async Task Taxonomy_head_and_classify_extras()
     {
         var vectors = await Ingest(150, "s");
-        var parents = Path.Combine(_directory, "parents.json");
+        var parents = Path.Combine(Directory, "parents.json");
         await File.WriteAllTextAsync(parents, """{"c0": "even", "c2": "even", "c1": "odd", "even": null, "odd": null}""");
         Assert.Equal(0, (await Vm("taxonomy", "--memory", "m", "--file", parents)).Exit);
         var head = await Vm("head", "train", "--memory", "m", "--epochs", "5", "--learning-rate", "0.01");
@@ -98,7 +77,7 @@ public sealed class CapabilityCliTests : IDisposable
         Assert.Contains("3 classes x 8", head.Output);
 
         // A query that is not itself stored: stored ones leave no residual after subtracting themselves.
-        var queries = Path.Combine(_directory, "q.npy");
+        var queries = Path.Combine(Directory, "q.npy");
         NpyFile.Write(queries, SyntheticClusters.Generate(5, 8, clusters: 3, spread: 0.6, seed: 2).Vectors);
         var classify = await Vm("classify", "--memory", "m", "--vectors", queries, "--row", "3", "--k", "30",
             "--hierarchy", "votes", "--residual", "--lambda", "0.5", "--explain");

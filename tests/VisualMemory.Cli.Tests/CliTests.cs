@@ -1,35 +1,14 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using VisualMemory.Datasets;
 
 namespace VisualMemory.Cli.Tests;
 
-public sealed class CliTests : IDisposable
+public sealed class CliTests : CliHarness
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("vm-cli-").FullName;
-    private readonly WebApplicationFactory<Program> _server;
-
-    public CliTests() => _server = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("data-dir", Path.Combine(_directory, "data")));
-
-    public void Dispose()
-    {
-        _server.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private async Task<(int Exit, string Output, string Error)> Vm(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = await CliApp.Run(args, output, error, _ => _server.CreateClient());
-        return (exit, output.ToString(), error.ToString());
-    }
-
     private (string Vectors, string Labels) WriteDataset(string name, int rows, int seed)
     {
         var (vectors, labels) = SyntheticClusters.Generate(rows, 8, clusters: 3, spread: 0.3, seed);
-        var vectorPath = Path.Combine(_directory, name + ".npy");
-        var labelPath = Path.Combine(_directory, name + ".txt");
+        var vectorPath = Path.Combine(Directory, name + ".npy");
+        var labelPath = Path.Combine(Directory, name + ".txt");
         NpyFile.Write(vectorPath, vectors);
         LabelFile.Write(labelPath, labels);
         return (vectorPath, labelPath);
@@ -61,10 +40,10 @@ public sealed class CliTests : IDisposable
     public async Task Fvecs_files_ingest_too()
     {
         var (vectors, labels) = SyntheticClusters.Generate(50, 8, 2, 0.3, seed: 2);
-        var path = Path.Combine(_directory, "v.fvecs");
+        var path = Path.Combine(Directory, "v.fvecs");
         FvecsFile.Write(path, vectors);
         Assert.Equal(vectors.Data, FvecsFile.Read(path).Data);
-        var labelPath = Path.Combine(_directory, "v.txt");
+        var labelPath = Path.Combine(Directory, "v.txt");
         LabelFile.Write(labelPath, labels);
         Assert.Equal(0, (await Vm("ingest", "--memory", "f", "--create", "--vectors", path, "--labels", labelPath)).Exit);
     }
@@ -83,7 +62,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Bad_data_files_exit_3_naming_the_file()
     {
-        var bogus = Path.Combine(_directory, "bogus.npy");
+        var bogus = Path.Combine(Directory, "bogus.npy");
         await File.WriteAllTextAsync(bogus, "not numpy");
         var (_, labels) = WriteDataset("ok", 10, seed: 3);
         var result = await Vm("ingest", "--memory", "m", "--vectors", bogus, "--labels", labels);
@@ -91,10 +70,10 @@ public sealed class CliTests : IDisposable
         Assert.Contains("bogus.npy", result.Error);
 
         var (vectors, _) = WriteDataset("short", 10, seed: 3);
-        var fewLabels = Path.Combine(_directory, "few.txt");
+        var fewLabels = Path.Combine(Directory, "few.txt");
         await File.WriteAllLinesAsync(fewLabels, ["a", "b"]);
         Assert.Equal(3, (await Vm("ingest", "--memory", "m", "--vectors", vectors, "--labels", fewLabels)).Exit);
-        Assert.Equal(3, (await Vm("ingest", "--memory", "m", "--vectors", Path.Combine(_directory, "x.csv"), "--labels", fewLabels)).Exit);
+        Assert.Equal(3, (await Vm("ingest", "--memory", "m", "--vectors", Path.Combine(Directory, "x.csv"), "--labels", fewLabels)).Exit);
     }
 
     [Fact]
@@ -114,7 +93,7 @@ public sealed class CliTests : IDisposable
     public void Npy_round_trips_and_rejects_other_dtypes()
     {
         var set = new VectorSet(2, 3, [1, 2, 3, 4, 5, 6]);
-        var path = Path.Combine(_directory, "x.npy");
+        var path = Path.Combine(Directory, "x.npy");
         NpyFile.Write(path, set);
         var back = NpyFile.Read(path);
         Assert.Equal((2, 3), (back.Rows, back.Dimension));
@@ -131,7 +110,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Numpy_written_files_are_read_identically()
     {
-        var path = Path.Combine(_directory, "numpy.npy");
+        var path = Path.Combine(Directory, "numpy.npy");
         var python = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/python3",
             ["-c", $"import numpy as np; np.save('{path}', np.arange(12, dtype=np.float32).reshape(3, 4) / 7)"]))!;
         python.WaitForExit();
