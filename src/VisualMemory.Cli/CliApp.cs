@@ -14,6 +14,12 @@ internal static class CliApp
           classify --memory NAME (--vector "x,y,..." | --vectors FILE --row N) [--k 10] [--aggregation rank] [--explain]
           eval     --memory NAME --queries FILE --labels FILE [--k 1,10,50,100]
                    [--aggregations plurality,distance,softmax,rank] [--limit N] [--batch 256]
+          eval     --report DIR [--dataset fashion-mnist|DIR] [--quick] [--experiments NAME,...] [--seed 1]
+                   [--new-classes A,B] [--max-train N] [--max-test N]
+                   in-process evaluation harness (no server); writes DIR/<dataset>/report.md, report.json and SVGs.
+                   A dataset DIR holds train.npy, train-labels.txt, test.npy, test-labels.txt (as `vm prepare` writes).
+                   Experiments: accuracy-vs-k, pruning, new-classes, unlearning, label-noise, calibration, influence,
+                   joint-inference (default: all).
         """;
 
     public static async Task<int> Run(string[] args, TextWriter output, TextWriter error, Func<string, HttpClient> httpFor)
@@ -35,6 +41,11 @@ internal static class CliApp
                 return PrepareCommand.Run(args[1], new CliArguments(args[2..]), output);
             }
             var options = new CliArguments(args[1..]);
+            if (command == "eval" && options.Flag("report"))
+            {
+                // The harness runs against an in-process memory, so no server is contacted.
+                return EvalReportCommand.Run(args, options, output, error);
+            }
             var server = options.String("server", Environment.GetEnvironmentVariable("VM_SERVER") ?? "http://127.0.0.1:5080");
             using var http = httpFor(server);
             var api = new ApiClient(http);

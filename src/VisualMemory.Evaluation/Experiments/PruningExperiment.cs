@@ -46,7 +46,8 @@ public static class PruningExperiment
             }
         }
         return new PruningResult(
-            jobK, version.MemorySize, version.Misclassified, version.Counts.Count, version.HardThreshold, version.HardPrunedCount, jobSeconds, modes);
+            jobK, version.MemorySize, version.Misclassified, version.Counts.Count,
+            version.Counts.Values.Sum(v => (double)v) / Math.Max(1, version.MemorySize), version.HardThreshold, version.HardPrunedCount, jobSeconds, modes);
 
         PruningModeResult Score(string name, IReadOnlyList<Core.Search.Neighbor[]> neighbors) =>
             new(name, AccuracyCurve.FromCells(KnnEvaluation.Accuracy(neighbors, baseline.Truth, ks, aggregations)));
