@@ -46,11 +46,11 @@ public static class PaperComparison
         {
             var dOld = row.OldAfter - row.OldBefore;
             var verdict = Math.Abs(dOld) <= 0.01 && row.NewAfter >= 0.5 * row.OldAfter ? "agree" : row.NewAfter > 0 ? "partly agree" : "disagree";
-            lines.Add($"**New classes without forgetting** — {verdict}: adding {string.Join(" and ", added.NewClasses)} live changed old-class accuracy by {Points(dOld)} points (rank voting, k={row.K}; {row.OldPredictedNew} of {added.OldQueries} old-class queries are now predicted as a new class), and the new classes reached {Percent(row.NewAfter)} % (paper: ±0.02–0.04 % on ImageNet, new classes ~87 %; agreement here: old-class change within 1 point and new classes at least half the old-class accuracy). With 8 old classes against the paper's 1000, the added classes are a far larger share of the label space, so some old queries can only now be confused with them.");
+            lines.Add($"**New classes without forgetting** — {verdict}: adding {string.Join(" and ", added.NewClasses)} live changed old-class accuracy by {Points(dOld)} points (rank voting, k={row.K}; {Count(row.OldPredictedNew)} of {Count(added.OldQueries)} old-class queries are now predicted as a new class), and the new classes reached {Percent(row.NewAfter)} % (paper: ±0.02–0.04 % on ImageNet, new classes ~87 %; agreement here: old-class change within 1 point and new classes at least half the old-class accuracy). With 8 old classes against the paper's 1000, the added classes are a far larger share of the label space, so some old queries can only now be confused with them.");
         }
         if (run.Unlearning is { } unlearning)
         {
-            lines.Add($"**Unlearning is exact** — {(unlearning.TotalDifferences == 0 ? "agree" : "disagree")}: after unlearning {Count(unlearning.DeletedByIds + unlearning.DeletedBySource)} items, {unlearning.TotalDifferences} differences against a memory rebuilt without them ({unlearning.NeighbourListDifferences} neighbour lists, {unlearning.Comparisons.Sum(c => c.LabelDifferences)} labels, {unlearning.Comparisons.Sum(c => c.ConfidenceDifferences)} confidences over {unlearning.Queries} queries × {unlearning.Comparisons.Count} settings; {unlearning.DeletedItemsReturned} deleted items returned).");
+            lines.Add($"**Unlearning is exact** — {(unlearning.TotalDifferences == 0 ? "agree" : "disagree")}: after unlearning {Count(unlearning.DeletedByIds + unlearning.DeletedBySource)} items, {unlearning.TotalDifferences} differences against a memory rebuilt without them ({unlearning.NeighbourListDifferences} neighbour lists, {unlearning.Comparisons.Sum(c => c.LabelDifferences)} labels, {unlearning.Comparisons.Sum(c => c.ConfidenceDifferences)} confidences over {Count(unlearning.Queries)} queries × {unlearning.Comparisons.Count} settings; {unlearning.DeletedItemsReturned} deleted items returned).");
         }
         if (run.LabelNoise is { } noise && noise.Levels.FirstOrDefault(l => l.Fraction == 0) is { } clean)
         {
@@ -72,7 +72,7 @@ public static class PaperComparison
             {
                 var gap = entry.Report.MeanConfidence - entry.Report.Accuracy;
                 var verdict = entry.Report.ExpectedCalibrationError <= 0.05 ? "agree" : entry.Report.ExpectedCalibrationError <= 0.10 ? "partly agree" : "disagree";
-                lines.Add($"**Vote share is a calibrated confidence ({entry.Aggregation}, k={entry.K})** — {verdict}: ECE {Fixed(entry.Report.ExpectedCalibrationError, 4)}; mean confidence {Percent(entry.Report.MeanConfidence)} % against accuracy {Percent(entry.Report.Accuracy)} % ({(gap > 0 ? "over" : "under")}-confident by {Points(Math.Abs(gap))} points; agreement: ECE ≤ 0.05, partly: ≤ 0.10).");
+                lines.Add($"**Vote share is a calibrated confidence ({entry.Aggregation}, k={entry.K})** — {verdict}: ECE {Fixed(entry.Report.ExpectedCalibrationError, 4)}; mean confidence {Percent(entry.Report.MeanConfidence)} % against accuracy {Percent(entry.Report.Accuracy)} % ({(gap > 0 ? "over" : "under")}-confident by {Fixed(Math.Abs(gap) * 100, 2)} points; agreement: ECE ≤ 0.05, partly: ≤ 0.10).");
             }
         }
         if (run.Influence is { } influence)
