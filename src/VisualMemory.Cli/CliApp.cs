@@ -15,6 +15,12 @@ internal static class CliApp
                    [--pruning none|hard|soft] [--residual] [--hierarchy ks|votes] [--lambda L]
           eval     --memory NAME --queries FILE --labels FILE [--k 1,10,50,100]
                    [--aggregations plurality,distance,softmax,rank] [--limit N] [--batch 256]
+          eval     --report DIR [--dataset fashion-mnist|DIR] [--quick] [--experiments NAME,...] [--seed 1]
+                   [--new-classes A,B] [--max-train N] [--max-test N]
+                   in-process evaluation harness (no server); writes DIR/<dataset>/report.md, report.json and SVGs.
+                   A dataset DIR holds train.npy, train-labels.txt, test.npy, test-labels.txt (as `vm prepare` writes).
+                   Experiments: accuracy-vs-k, pruning, new-classes, unlearning, label-noise, calibration, influence,
+                   joint-inference (default: all).
           prune    run|list|offenders|apply|rollback --memory NAME [--k 100] [--hard-threshold N] [--all-neighbours]
                    [--version V] [--limit 20] [--mode soft|hard]
           unlearn  --memory NAME (--ids 1,2,3 | --source TAG | --label LABEL | --log)
@@ -47,6 +53,11 @@ internal static class CliApp
                 throw new UsageException($"{command} needs an action");
             }
             var options = new CliArguments(args[(hasAction ? 2 : 1)..]);
+            if (command == "eval" && options.Flag("report"))
+            {
+                // The harness runs against an in-process memory, so no server is contacted.
+                return EvalReportCommand.Run(args, options, output, error);
+            }
             var server = options.String("server", Environment.GetEnvironmentVariable("VM_SERVER") ?? "http://127.0.0.1:5080");
             using var http = httpFor(server);
             var api = new ApiClient(http);

@@ -38,6 +38,9 @@ internal sealed class CliArguments
 
     public bool Flag(string name) => _options.ContainsKey(name);
 
+    /// <summary>The option names given, without their dashes.</summary>
+    public IEnumerable<string> Names => _options.Keys;
+
     public string Required(string name) =>
         _options.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : throw new UsageException($"--{name} is required");
 
