@@ -13,4 +13,14 @@ awk '/(Passed|Failed)!/ {
        for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
      } END { gsub(",", "", f); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
+# The evaluation harness end to end on the real dataset, in its quick form (seconds on 2 cores).
+report=$(mktemp -d)
+if ! dotnet src/VisualMemory.Cli/bin/Release/net10.0/vm.dll eval --report "$report" --dataset fashion-mnist --quick > "$report/out.txt" 2>&1; then
+  cat "$report/out.txt"
+  echo "vm eval --quick failed"
+  status=1
+else
+  echo "vm eval --quick: $(tail -n 1 "$report/out.txt")"
+fi
+rm -rf "$report"
 exit "$status"
