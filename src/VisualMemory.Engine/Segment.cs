@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using VisualMemory.Core.Pruning;
 using VisualMemory.Core.Search;
@@ -20,16 +19,11 @@ internal sealed class Segment : IDisposable
     private const byte Dead = 1;
     private const byte Pruned = 2;
 
-    // Below this many queries the post-processing is cheaper than scheduling it on the thread pool.
-    private const int ParallelQueryThreshold = 64;
-
     private readonly int _dimension;
     private float[] _vectors;
-    private long[] _ids;
-    private int[] _labels;
-    private int[] _sources;
-    private float[] _reliability;
-    private byte[] _flags;
+    // One struct per row rather than one array per column: a search hit reads id, label, γ and
+    // flags together, so one cache line instead of four. Snapshots still write the columns separately.
+    private RowData[] _rows;
     private FaissIndex? _index;
 
     // Dead rows the index (or the exact rows) still returns: searches over-fetch by this many.
@@ -43,11 +37,7 @@ internal sealed class Segment : IDisposable
         Number = number;
         _dimension = dimension;
         _vectors = new float[checked(initialCapacity * dimension)];
-        _ids = new long[initialCapacity];
-        _labels = new int[initialCapacity];
-        _sources = new int[initialCapacity];
-        _reliability = new float[initialCapacity];
-        _flags = new byte[initialCapacity];
+        _rows = new RowData[initialCapacity];
     }
 
     /// <summary>Sequence number within the shard, for ordering and diagnostics.</summary>
@@ -71,17 +61,17 @@ internal sealed class Segment : IDisposable
     /// <summary>True once the FAISS index has replaced the exact vectors.</summary>
     public bool IsSealed => _index is not null;
 
-    public long IdAt(int row) => _ids[row];
+    public long IdAt(int row) => _rows[row].Id;
 
-    public int LabelAt(int row) => _labels[row];
+    public int LabelAt(int row) => _rows[row].Label;
 
-    public int SourceAt(int row) => _sources[row];
+    public int SourceAt(int row) => _rows[row].Source;
 
-    public float ReliabilityAt(int row) => _reliability[row];
+    public float ReliabilityAt(int row) => _rows[row].Reliability;
 
-    public bool IsPrunedAt(int row) => (_flags[row] & Pruned) != 0;
+    public bool IsPrunedAt(int row) => (_rows[row].Flags & Pruned) != 0;
 
-    public bool IsDeadAt(int row) => (_flags[row] & Dead) != 0;
+    public bool IsDeadAt(int row) => (_rows[row].Flags & Dead) != 0;
 
     /// <summary>Appends a live row and returns its number.</summary>
     public int Append(long id, int label, int source, ReadOnlySpan<float> vector)
@@ -92,7 +82,7 @@ internal sealed class Segment : IDisposable
         }
         EnsureCapacity(RowCount + 1);
         var row = RowCount++;
-        _ids[row] = id;
+        _rows[row].Id = id;
         Overwrite(row, label, source, vector);
         return row;
     }
@@ -113,10 +103,11 @@ internal sealed class Segment : IDisposable
         {
             _prunedLive--;
         }
-        _labels[row] = label;
-        _sources[row] = source;
-        _reliability[row] = 1f;
-        _flags[row] = 0;
+        ref var data = ref _rows[row];
+        data.Label = label;
+        data.Source = source;
+        data.Reliability = 1f;
+        data.Flags = 0;
         vector.CopyTo(_vectors.AsSpan(row * _dimension, _dimension));
     }
 
@@ -131,7 +122,7 @@ internal sealed class Segment : IDisposable
         {
             _prunedLive--;
         }
-        _flags[row] = Dead;
+        _rows[row].Flags = Dead;
         DeadCount++;
         _deadSearchable++;
     }
@@ -147,8 +138,8 @@ internal sealed class Segment : IDisposable
         {
             _prunedLive += pruned ? 1 : -1;
         }
-        _reliability[row] = reliability;
-        _flags[row] = pruned ? Pruned : (byte)0;
+        _rows[row].Reliability = reliability;
+        _rows[row].Flags = pruned ? Pruned : (byte)0;
     }
 
     /// <summary>Stops appends; the exact rows stay readable without a lock from now on.</summary>
@@ -256,23 +247,12 @@ internal sealed class Segment : IDisposable
             : FaissNative.KnnInnerProduct(queries, _vectors.AsSpan(0, RowCount * _dimension), _dimension, fetch);
         var skipMask = pruning == PruningMode.Hard ? (byte)(Dead | Pruned) : Dead;
         var soft = pruning == PruningMode.Soft;
-        if (nq < ParallelQueryThreshold)
+        // Sequential on purpose: converting hits costs well under a microsecond per query, and
+        // thread-pool workers started here competed with FAISS's still-spinning OpenMP threads
+        // (measured slower than this loop in benchmarks/ShardSearchBenchmark).
+        for (var q = 0; q < nq; q++)
         {
-            for (var q = 0; q < nq; q++)
-            {
-                results[q] = Collect(raw, q, k, skipMask, soft);
-            }
-        }
-        else
-        {
-            // Ranges, not single queries: each query's work is a microsecond, too little to schedule alone.
-            Parallel.ForEach(Partitioner.Create(0, nq, Math.Max(ParallelQueryThreshold, nq / (4 * Environment.ProcessorCount))), range =>
-            {
-                for (var q = range.Item1; q < range.Item2; q++)
-                {
-                    results[q] = Collect(raw, q, k, skipMask, soft);
-                }
-            });
+            results[q] = Collect(raw, q, k, skipMask, soft);
         }
         return results;
     }
@@ -285,12 +265,16 @@ internal sealed class Segment : IDisposable
         var count = 0;
         for (var j = 0; j < rows.Length && count < buffer.Length; j++)
         {
-            var row = rows[j];
-            if (row < 0 || (_flags[row] & skipMask) != 0)
+            if (rows[j] < 0)
             {
                 continue;
             }
-            buffer[count++] = new Neighbor(_ids[row], _labels[row], scores[j], soft ? _reliability[row] : 1f);
+            ref readonly var data = ref _rows[rows[j]];
+            if ((data.Flags & skipMask) != 0)
+            {
+                continue;
+            }
+            buffer[count++] = new Neighbor(data.Id, data.Label, scores[j], soft ? data.Reliability : 1f);
         }
         if (count < buffer.Length)
         {
@@ -324,11 +308,27 @@ internal sealed class Segment : IDisposable
         writer.Write(Number);
         writer.Write(IsSealed);
         writer.Write(RowCount);
-        writer.Write(MemoryMarshal.AsBytes(_ids.AsSpan(0, RowCount)));
-        writer.Write(MemoryMarshal.AsBytes(_labels.AsSpan(0, RowCount)));
-        writer.Write(MemoryMarshal.AsBytes(_sources.AsSpan(0, RowCount)));
-        writer.Write(MemoryMarshal.AsBytes(_reliability.AsSpan(0, RowCount)));
-        writer.Write(_flags.AsSpan(0, RowCount));
+        var rows = _rows.AsSpan(0, RowCount);
+        foreach (var r in rows)
+        {
+            writer.Write(r.Id);
+        }
+        foreach (var r in rows)
+        {
+            writer.Write(r.Label);
+        }
+        foreach (var r in rows)
+        {
+            writer.Write(r.Source);
+        }
+        foreach (var r in rows)
+        {
+            writer.Write(r.Reliability);
+        }
+        foreach (var r in rows)
+        {
+            writer.Write(r.Flags);
+        }
         if (_index is not null)
         {
             var bytes = _index.Serialize();
@@ -349,11 +349,27 @@ internal sealed class Segment : IDisposable
         var rows = reader.ReadInt32();
         var segment = new Segment(number, dimension, Math.Max(1, rows)) { RowCount = rows };
         var stream = reader.BaseStream;
-        stream.ReadExactly(MemoryMarshal.AsBytes(segment._ids.AsSpan(0, rows)));
-        stream.ReadExactly(MemoryMarshal.AsBytes(segment._labels.AsSpan(0, rows)));
-        stream.ReadExactly(MemoryMarshal.AsBytes(segment._sources.AsSpan(0, rows)));
-        stream.ReadExactly(MemoryMarshal.AsBytes(segment._reliability.AsSpan(0, rows)));
-        stream.ReadExactly(segment._flags.AsSpan(0, rows));
+        var data = segment._rows;
+        for (var r = 0; r < rows; r++)
+        {
+            data[r].Id = reader.ReadInt64();
+        }
+        for (var r = 0; r < rows; r++)
+        {
+            data[r].Label = reader.ReadInt32();
+        }
+        for (var r = 0; r < rows; r++)
+        {
+            data[r].Source = reader.ReadInt32();
+        }
+        for (var r = 0; r < rows; r++)
+        {
+            data[r].Reliability = reader.ReadSingle();
+        }
+        for (var r = 0; r < rows; r++)
+        {
+            data[r].Flags = reader.ReadByte();
+        }
         if (isSealed)
         {
             segment._vectors = [];
@@ -384,16 +400,21 @@ internal sealed class Segment : IDisposable
 
     private void EnsureCapacity(int rows)
     {
-        if (rows <= _ids.Length)
+        if (rows <= _rows.Length)
         {
             return;
         }
-        var capacity = Math.Max(rows, _ids.Length * 2);
-        Array.Resize(ref _ids, capacity);
-        Array.Resize(ref _labels, capacity);
-        Array.Resize(ref _sources, capacity);
-        Array.Resize(ref _reliability, capacity);
-        Array.Resize(ref _flags, capacity);
+        var capacity = Math.Max(rows, _rows.Length * 2);
+        Array.Resize(ref _rows, capacity);
         Array.Resize(ref _vectors, checked(capacity * _dimension));
+    }
+
+    private struct RowData
+    {
+        public long Id;
+        public int Label;
+        public int Source;
+        public float Reliability;
+        public byte Flags;
     }
 }
