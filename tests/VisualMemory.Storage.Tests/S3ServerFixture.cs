@@ -29,11 +29,7 @@ public sealed partial class S3ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var script = Path.Combine(RepositoryRoot(), "tools", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
-        if (!File.Exists(script))
-        {
-            throw new InvalidOperationException($"s3rver is not installed ({script} is missing): run scripts/setup.sh.");
-        }
+        var script = LocateS3rver(RepositoryRoot());
         Directory.CreateDirectory(_dataDirectory);
         var start = new ProcessStartInfo("node")
         {
@@ -113,6 +109,17 @@ public sealed partial class S3ServerFixture : IAsyncLifetime
             // best effort
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>The s3rver entry script under <paramref name="repositoryRoot"/>; throws, saying to run setup, when it is missing.</summary>
+    public static string LocateS3rver(string repositoryRoot)
+    {
+        var script = Path.Combine(repositoryRoot, "tools", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException($"s3rver is not installed ({script} is missing): run scripts/setup.sh.");
+        }
+        return script;
     }
 
     private static async Task WaitForConnectionAsync(int port)
