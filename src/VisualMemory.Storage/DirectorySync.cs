@@ -17,7 +17,8 @@ namespace VisualMemory.Storage;
 /// </remarks>
 internal static partial class DirectorySync
 {
-    private const int ReadOnly = 0;   // O_RDONLY on every Unix
+    private const int ReadOnly = 0;            // O_RDONLY on every Unix
+    private const int LinuxCloseOnExec = 0x80000;   // O_CLOEXEC on Linux (x64 and arm64): no child process inherits the descriptor
 
     /// <summary>Syncs <paramref name="directory"/>'s entries to disk where the platform allows; throws <see cref="IOException"/> if the OS reports a failure.</summary>
     public static void Sync(string directory)
@@ -26,7 +27,7 @@ internal static partial class DirectorySync
         {
             return;
         }
-        var fd = Open(directory, ReadOnly);
+        var fd = Open(directory, OperatingSystem.IsLinux() ? ReadOnly | LinuxCloseOnExec : ReadOnly);
         if (fd < 0)
         {
             throw new IOException($"Cannot open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
