@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy dataset-fashion-mnist curl)
+APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy dataset-fashion-mnist curl nodejs)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -15,6 +15,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Debian's nodejs comes without npm (a separate package); NodeSource's nodejs bundles it.
+if ! command -v npm >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm
+fi
+
+# The S3 emulator the storage tests start (tools/s3rver, versions pinned by its package-lock.json).
+if [ ! -f tools/s3rver/node_modules/.package-lock.json ] || [ tools/s3rver/package-lock.json -nt tools/s3rver/node_modules/.package-lock.json ]; then
+  echo "setup: installing s3rver into tools/s3rver"
+  (cd tools/s3rver && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
