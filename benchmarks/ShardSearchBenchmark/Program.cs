@@ -50,17 +50,34 @@ List<List<long>>? peerIds = null;
 VisualMemory.Core.Search.Neighbor[][]? ourResults = null;
 for (var round = 0; round < rounds; round++)
 {
-    // Each side searches once untimed first: the peer process has just loaded the index (warm), and
-    // ours would otherwise start from caches the peer process flushed.
-    _ = shard.Search(queries.Data, k, nprobe);
-    watch.Restart();
-    ourResults = shard.Search(queries.Data, k, nprobe);
-    ours.Add(watch.Elapsed.TotalSeconds);
+    // Every measurement is preceded by one untimed search (the peer process has just loaded its
+    // index, so it is warm too), and ours and the bare call swap places each round so neither
+    // always runs on the caches the other warmed.
+    void MeasureOurs()
+    {
+        _ = shard.Search(queries.Data, k, nprobe);
+        watch.Restart();
+        ourResults = shard.Search(queries.Data, k, nprobe);
+        ours.Add(watch.Elapsed.TotalSeconds);
+    }
     // The bare binding call on the same index: separates our C# post-processing from the FAISS call.
-    _ = rawIndex.Search(queries.Data, k, nprobe);
-    watch.Restart();
-    _ = rawIndex.Search(queries.Data, k, nprobe);
-    raw.Add(watch.Elapsed.TotalSeconds);
+    void MeasureBare()
+    {
+        _ = rawIndex.Search(queries.Data, k, nprobe);
+        watch.Restart();
+        _ = rawIndex.Search(queries.Data, k, nprobe);
+        raw.Add(watch.Elapsed.TotalSeconds);
+    }
+    if (round % 2 == 0)
+    {
+        MeasureOurs();
+        MeasureBare();
+    }
+    else
+    {
+        MeasureBare();
+        MeasureOurs();
+    }
     var peer = RunPeer(work, k, nprobe, threads);
     theirs.Add(peer.Seconds);
     peerIds = peer.Ids;
