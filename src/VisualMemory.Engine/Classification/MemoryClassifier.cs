@@ -30,10 +30,10 @@ public static class MemoryClassifier
             throw new ClassifyRefusedException($"memory '{memory.Definition.Name}' has no linear head; train or load one first");
         }
         var query = memory.Preprocess(vector);
-        var outcome = ClassifyPreprocessed(memory, query, options, head);
+        var neighbors = Search(memory, query, options);
+        var outcome = Aggregate(memory, query, neighbors, options, head);
         if (options.Hierarchy is { } method)
         {
-            var neighbors = memory.SearchNormalised(query, options.K, options.NProbe, options.Pruning)[0];
             var levels = method == HierarchyMethod.KsTest
                 ? HierarchicalClassifier.KsDescent(neighbors, i => memory.Labels[i], taxonomy!.Tree, memory.WithinNodeDistances())
                 : HierarchicalClassifier.DescendantVotes(neighbors, i => memory.Labels[i], taxonomy!.Tree, options.Aggregation);
@@ -41,18 +41,21 @@ public static class MemoryClassifier
         }
         if (options.Residual)
         {
-            outcome = outcome with { Residual = ResidualOf(memory, query, options, head) };
+            outcome = outcome with { Residual = ResidualOf(memory, query, neighbors[0], options, head) };
         }
         return outcome;
     }
 
-    private static ClassifyOutcome ClassifyPreprocessed(LocalMemory memory, float[] query, ClassifyOptions options, LinearHead? head)
+    private static Neighbor[] Search(LocalMemory memory, float[] query, ClassifyOptions options)
     {
         var neighbors = memory.SearchNormalised(query, options.K, options.NProbe, options.Pruning)[0];
-        if (neighbors.Length == 0)
-        {
-            throw new ClassifyRefusedException($"memory '{memory.Definition.Name}' holds no items to classify against");
-        }
+        return neighbors.Length > 0
+            ? neighbors
+            : throw new ClassifyRefusedException($"memory '{memory.Definition.Name}' holds no items to classify against");
+    }
+
+    private static ClassifyOutcome Aggregate(LocalMemory memory, float[] query, Neighbor[] neighbors, ClassifyOptions options, LinearHead? head)
+    {
         var result = KnnClassifier.Classify(neighbors, options.Aggregation);
         var explained = options.Explain ? Explain(memory, neighbors, result.Weights) : null;
         if (options.Lambda is not { } lambda)
@@ -79,10 +82,9 @@ public static class MemoryClassifier
     }
 
     // Research.md §1: subtracting the nearest neighbour's feature leaves what the image shows besides it.
-    private static ClassifyOutcome? ResidualOf(LocalMemory memory, float[] query, ClassifyOptions options, LinearHead? head)
+    private static ClassifyOutcome? ResidualOf(LocalMemory memory, float[] query, Neighbor nearest, ClassifyOptions options, LinearHead? head)
     {
-        var nearest = memory.SearchNormalised(query, 1, options.NProbe, options.Pruning)[0];
-        if (nearest.Length == 0 || memory.VectorOf(nearest[0].Id) is not { } feature)
+        if (memory.VectorOf(nearest.Id) is not { } feature)
         {
             return null;
         }
@@ -96,7 +98,7 @@ public static class MemoryClassifier
             return null;
         }
         Core.Vectors.VectorMath.NormalizeL2(residual);
-        return ClassifyPreprocessed(memory, residual, options with { Residual = false }, head);
+        return Aggregate(memory, residual, Search(memory, residual, options), options, head);
     }
 
     private static List<ExplainedNeighbor> Explain(LocalMemory memory, Neighbor[] neighbors, IReadOnlyList<double> weights) =>
