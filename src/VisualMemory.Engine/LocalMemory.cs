@@ -61,6 +61,13 @@ public sealed class LocalMemory : IDisposable
     /// <summary>Grows with every write, so caches derived from the items know when they are stale.</summary>
     public long WriteVersion => Interlocked.Read(ref _writeVersion);
 
+    /// <summary>Live items a search with <paramref name="pruning"/> (null: the applied prune's mode) can return.</summary>
+    public long SearchableCount(PruningMode? pruning = null)
+    {
+        var mode = pruning ?? Pruning.DefaultMode;
+        return _shards.Sum(s => s.SearchableCount(mode));
+    }
+
     /// <summary>Live items across all shards.</summary>
     public long Count => _shards.Sum(s => (long)s.Count);
 
@@ -102,11 +109,9 @@ public sealed class LocalMemory : IDisposable
         }
         var normalised = Preprocess(vectors);
         var labelIndexes = labels.Select(Labels.GetOrAdd).ToArray();
-        var sourceIndexes = sources is null ? new int[ids.Count] : [.. sources.Select(s => s is null ? -1 : Sources.GetOrAdd(s))];
-        if (sources is null)
-        {
-            Array.Fill(sourceIndexes, -1);
-        }
+        int[] sourceIndexes = sources is null
+            ? [.. Enumerable.Repeat(-1, ids.Count)]
+            : [.. sources.Select(s => s is null ? -1 : Sources.GetOrAdd(s))];
 
         // Group rows by owning shard so each shard takes its write lock once per request.
         var byShard = new List<int>[_shards.Length];

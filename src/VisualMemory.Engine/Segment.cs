@@ -52,6 +52,9 @@ internal sealed class Segment : IDisposable
     /// <summary>Rows not deleted.</summary>
     public int LiveCount => RowCount - DeadCount;
 
+    /// <summary>Live rows the applied prune marks for hard pruning.</summary>
+    public int PrunedLiveCount => _prunedLive;
+
     /// <summary>Dead rows the search structure still holds (purging removes them from a sealed index).</summary>
     public int DeadSearchableCount => _deadSearchable;
 

@@ -46,6 +46,10 @@ public sealed class Shard : IDisposable
     /// <summary>Live items.</summary>
     public int Count => Read(() => _items.Count);
 
+    /// <summary>Live items a search with <paramref name="pruning"/> can return (hard pruning hides the pruned ones).</summary>
+    public long SearchableCount(PruningMode pruning) => Read(() =>
+        _segments.Sum(s => (long)s.LiveCount - (pruning == PruningMode.Hard ? s.PrunedLiveCount : 0)));
+
     /// <summary>Rows in the growing segment, live or tombstoned: what the next seal will encode.</summary>
     public int GrowingRowCount => Read(() => _growing.RowCount);
 

@@ -52,7 +52,9 @@ internal static class AuditEndpoints
         }
         // One spare neighbour per query: removing an item from the top k pulls the (k+1)-th in.
         var neighbors = memory.Search(queries, k + 1);
-        var searchable = SearchableCount(memory);
+        // While a hard prune is in force its pruned items are not searchable, and the audit (which
+        // needs min(k + 1, size) neighbours per query) must not count them.
+        var searchable = memory.SearchableCount();
         if (neighbors.Any(n => n.Length < Math.Min(k + 1, searchable)))
         {
             // IVF search visits only nprobe lists, so it can return fewer rows than asked; an
@@ -65,17 +67,5 @@ internal static class AuditEndpoints
         var listed = result.Influential.Take(input.Limit ?? DefaultLimit)
             .Select(i => new InfluentialItemOutput(i.Id, memory.LabelOf(i.Id), i.ChangedPredictions, i.CorrectToWrong, i.WrongToCorrect));
         return Results.Ok(new InfluenceAuditOutput(result.Queries, result.MemorySize, result.Influential.Count, result.NonPrivateFraction, [.. listed]));
-    }
-
-    // The items a query can find: while a hard prune is in force its pruned items are not searchable,
-    // and the audit (which needs min(k + 1, size) neighbours per query) must not count them.
-    private static long SearchableCount(LocalMemory memory)
-    {
-        if (memory.Pruning.Applied is not { Mode: PruningMode.Hard } applied || memory.Pruning.Find(applied.Version) is not { } version)
-        {
-            return memory.Count;
-        }
-        var pruned = version.Counts.Keys.LongCount(id => memory.TryGetItem(id, out var item) && item.Pruned);
-        return memory.Count - pruned;
     }
 }
