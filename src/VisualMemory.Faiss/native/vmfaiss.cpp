@@ -50,6 +50,33 @@ const faiss::IndexIVF* find_ivf(const faiss::Index* index) {
     return faiss::ivflib::try_extract_index_ivf(index);
 }
 
+// Visits every stored vector in storage order as visit(id, decode), where decode(out) writes the
+// (for PQ, decoded) vector; visit returns false to stop. IVF indexes are walked list by list, so no
+// direct map is needed; everything else is wrapped in an id map.
+template <typename Visit>
+void for_each_stored(const faiss::Index* index, Visit&& visit) {
+    if (const faiss::IndexIVF* ivf = find_ivf(index)) {
+        require(ivf == index, "wrapped IVF indexes cannot be walked");
+        for (size_t list = 0; list < ivf->nlist; list++) {
+            const size_t size = ivf->invlists->list_size(list);
+            faiss::InvertedLists::ScopedIds list_ids(ivf->invlists, list);
+            for (size_t offset = 0; offset < size; offset++) {
+                auto decode = [&](float* out) {
+                    ivf->reconstruct_from_offset(static_cast<int64_t>(list), static_cast<int64_t>(offset), out);
+                };
+                if (!visit(static_cast<int64_t>(list_ids[offset]), decode)) return;
+            }
+        }
+        return;
+    }
+    const auto* map = dynamic_cast<const faiss::IndexIDMap*>(index);
+    require(map != nullptr, "index has neither inverted lists nor an id map");
+    for (size_t row = 0; row < map->id_map.size(); row++) {
+        auto decode = [&](float* out) { map->index->reconstruct(static_cast<int64_t>(row), out); };
+        if (!visit(map->id_map[row], decode)) return;
+    }
+}
+
 // FAISS parallelises with OpenMP and calls BLAS from inside those regions; OpenBLAS's own pthreads
 // then compete with OpenMP's for the same cores (measured: IVF training 2x slower on 2 cores).
 // Unless the operator chose a BLAS thread count, BLAS runs single-threaded inside FAISS's threads.
@@ -130,61 +157,28 @@ int vm_index_remove_ids(vm_index* index, int64_t n, const int64_t* ids, int64_t*
 int vm_index_export(const vm_index* index, int64_t ntotal, int64_t* ids, float* vectors) {
     return guarded([&] {
         require(index != nullptr && ((ids != nullptr && vectors != nullptr) || ntotal == 0), "null argument");
-        const faiss::Index* i = index->index.get();
-        require(ntotal == i->ntotal, "ntotal does not match the index");
-        const size_t d = static_cast<size_t>(i->d);
-        if (const faiss::IndexIVF* ivf = find_ivf(i)) {
-            // IVF keeps ids and codes per inverted list; no direct map is needed to walk them.
-            require(ivf == i, "export of wrapped IVF indexes is not supported");
-            int64_t row = 0;
-            for (size_t list = 0; list < ivf->nlist; list++) {
-                const size_t size = ivf->invlists->list_size(list);
-                faiss::InvertedLists::ScopedIds list_ids(ivf->invlists, list);
-                for (size_t offset = 0; offset < size; offset++, row++) {
-                    ids[row] = list_ids[offset];
-                    ivf->reconstruct_from_offset(static_cast<int64_t>(list), static_cast<int64_t>(offset), vectors + row * d);
-                }
-            }
-            return;
-        }
-        const auto* map = dynamic_cast<const faiss::IndexIDMap*>(i);
-        require(map != nullptr, "index has neither inverted lists nor an id map");
-        for (int64_t row = 0; row < ntotal; row++) {
-            ids[row] = map->id_map[static_cast<size_t>(row)];
-            map->index->reconstruct(row, vectors + row * d);
-        }
+        require(ntotal == index->index->ntotal, "ntotal does not match the index");
+        const size_t d = static_cast<size_t>(index->index->d);
+        int64_t row = 0;
+        for_each_stored(index->index.get(), [&](int64_t id, const auto& decode) {
+            ids[row] = id;
+            decode(vectors + row * d);
+            row++;
+            return true;
+        });
     });
 }
 
 int vm_index_reconstruct_id(const vm_index* index, int64_t id, float* vector, int* found) {
     return guarded([&] {
         require(index != nullptr && vector != nullptr && found != nullptr, "null argument");
-        const faiss::Index* i = index->index.get();
         *found = 0;
-        if (const faiss::IndexIVF* ivf = find_ivf(i)) {
-            require(ivf == i, "reconstruction from wrapped IVF indexes is not supported");
-            for (size_t list = 0; list < ivf->nlist; list++) {
-                const size_t size = ivf->invlists->list_size(list);
-                faiss::InvertedLists::ScopedIds list_ids(ivf->invlists, list);
-                for (size_t offset = 0; offset < size; offset++) {
-                    if (list_ids[offset] == id) {
-                        ivf->reconstruct_from_offset(static_cast<int64_t>(list), static_cast<int64_t>(offset), vector);
-                        *found = 1;
-                        return;
-                    }
-                }
-            }
-            return;
-        }
-        const auto* map = dynamic_cast<const faiss::IndexIDMap*>(i);
-        require(map != nullptr, "index has neither inverted lists nor an id map");
-        for (size_t row = 0; row < map->id_map.size(); row++) {
-            if (map->id_map[row] == id) {
-                map->index->reconstruct(static_cast<int64_t>(row), vector);
-                *found = 1;
-                return;
-            }
-        }
+        for_each_stored(index->index.get(), [&](int64_t stored, const auto& decode) {
+            if (stored != id) return true;
+            decode(vector);
+            *found = 1;
+            return false;
+        });
     });
 }
 
