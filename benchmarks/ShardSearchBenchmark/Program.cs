@@ -32,7 +32,7 @@ Console.WriteLine($"trained in {watch.Elapsed.TotalSeconds:F1} s");
 using var shard = new Shard(0, dimension);
 var noSources = new int[rows];
 Array.Fill(noSources, -1);
-shard.Upsert(ids, [.. labels.Select(l => int.Parse(l.AsSpan(1), CultureInfo.InvariantCulture))], noSources, data.Data);
+await shard.Upsert(ids, [.. labels.Select(l => int.Parse(l.AsSpan(1), CultureInfo.InvariantCulture))], noSources, data.Data);
 shard.Seal(template);
 
 // The peer reads the very same index: the template plus the same rows in the same order, which is

@@ -8,6 +8,7 @@ using VisualMemory.Engine.Unlearning;
 using VisualMemory.Core.Routing;
 using VisualMemory.Core.Search;
 using VisualMemory.Core.Vectors;
+using VisualMemory.Engine.Durability;
 using VisualMemory.Faiss;
 
 namespace VisualMemory.Engine;
@@ -18,23 +19,44 @@ namespace VisualMemory.Engine;
 /// share one coarse quantizer and codebook). Ids are routed to shards by <see cref="ShardRouter"/>;
 /// searches fan out to every shard and merge.
 /// </summary>
-/// <remarks>Thread-safe.</remarks>
-public sealed class LocalMemory : IDisposable
+/// <remarks>
+/// Thread-safe. With a <see cref="MemoryStorage"/> the memory is durable (see
+/// LocalMemory.Persistence.cs): writes return once logged, and its state survives restarts.
+/// </remarks>
+public sealed partial class LocalMemory : IDisposable
 {
     private readonly Shard[] _shards;
     private readonly MemorySettings _settings;
     private readonly Lock _trainingGate = new();
     private FaissIndex? _template;
+    private FaissIndex? _exactTemplate;
     private long _writeVersion;
     private MemoryTaxonomy? _taxonomy;
     private LinearHead? _linearHead;
 
-    /// <summary>Creates an empty memory; the definition must already be valid.</summary>
-    public LocalMemory(MemoryDefinition definition, MemorySettings settings)
+    /// <summary>Creates an empty memory that lives in this process only; the definition must already be valid.</summary>
+    public LocalMemory(MemoryDefinition definition, MemorySettings settings) : this(definition, settings, null) { }
+
+    // With storage, opens every shard's write-ahead log (creating empty ones); loading is OpenAsync's job.
+    private LocalMemory(MemoryDefinition definition, MemorySettings settings, MemoryStorage? storage)
     {
         Definition = definition ?? throw new ArgumentNullException(nameof(definition));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
-        _shards = [.. Enumerable.Range(0, definition.Shards).Select(i => new Shard(i, definition.Dimension, settings.TombstonePurgeThreshold))];
+        _storage = storage;
+        var shards = new List<Shard>(definition.Shards);
+        try
+        {
+            for (var i = 0; i < definition.Shards; i++)
+            {
+                shards.Add(new Shard(i, definition.Dimension, settings.TombstonePurgeThreshold, storage?.OpenShard(definition.Name, i)));
+            }
+        }
+        catch
+        {
+            shards.ForEach(s => s.Dispose());
+            throw;
+        }
+        _shards = [.. shards];
     }
 
     /// <summary>What this memory is.</summary>
@@ -89,16 +111,21 @@ public sealed class LocalMemory : IDisposable
     /// <summary>Per-shard counts.</summary>
     public IReadOnlyList<ShardStats> ShardStats() => [.. _shards.Select(s => s.Stats())];
 
+    /// <summary>Like <see cref="UpsertAsync"/>, waiting for it.</summary>
+    public void Upsert(IReadOnlyList<long> ids, IReadOnlyList<string> labels, ReadOnlySpan<float> vectors, IReadOnlyList<string?>? sources = null) =>
+        UpsertAsync(ids, labels, vectors.ToArray(), sources).GetAwaiter().GetResult();
+
     /// <summary>
     /// Adds or replaces items. <paramref name="vectors"/> holds one row per id; rows are validated
-    /// by the caller (<see cref="VectorCheck"/>) and L2-normalised here on a copy. Shards whose
-    /// growing segment passes the seal threshold are sealed before this returns.
+    /// by the caller (<see cref="VectorCheck"/>) and L2-normalised here on a copy. The items are
+    /// searchable when this returns and the task completes once they are durable (logged); shards
+    /// whose growing segment passes the seal threshold are sealed before it completes.
     /// </summary>
     /// <param name="ids">Item ids.</param>
     /// <param name="labels">Label of each item; new labels join the vocabulary.</param>
     /// <param name="vectors">One row per item.</param>
     /// <param name="sources">Source tag of each item (null entries for none), or null when no item has one.</param>
-    public void Upsert(IReadOnlyList<long> ids, IReadOnlyList<string> labels, ReadOnlySpan<float> vectors, IReadOnlyList<string?>? sources = null)
+    public Task UpsertAsync(IReadOnlyList<long> ids, IReadOnlyList<string> labels, ReadOnlyMemory<float> vectors, IReadOnlyList<string?>? sources = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(labels);
@@ -107,7 +134,7 @@ public sealed class LocalMemory : IDisposable
         {
             throw new ArgumentException("ids, labels, sources and vectors disagree in count");
         }
-        var normalised = Preprocess(vectors);
+        var normalised = Preprocess(vectors.Span);
         var labelIndexes = labels.Select(Labels.GetOrAdd).ToArray();
         int[] sourceIndexes = sources is null
             ? [.. Enumerable.Repeat(-1, ids.Count)]
@@ -115,6 +142,7 @@ public sealed class LocalMemory : IDisposable
 
         // Group rows by owning shard so each shard takes its write lock once per request.
         var byShard = new List<int>[_shards.Length];
+        var durable = new List<Task<long>>();
         for (var i = 0; i < ids.Count; i++)
         {
             (byShard[ShardRouter.ShardOf(ids[i], _shards.Length)] ??= []).Add(i);
@@ -136,27 +164,35 @@ public sealed class LocalMemory : IDisposable
                 shardSources[j] = sourceIndexes[rows[j]];
                 normalised.AsSpan(rows[j] * d, d).CopyTo(shardVectors.AsSpan(j * d, d));
             }
-            _shards[s].Upsert(shardIds, shardLabels, shardSources, shardVectors);
+            var record = _storage is null ? null : ShardLogRecord.EncodeUpsert(shardIds, shardLabels, shardSources, shardVectors, d, i => Labels[i], i => Sources[i]);
+            durable.Add(_shards[s].Upsert(shardIds, shardLabels, shardSources, shardVectors, record));
         }
         Interlocked.Increment(ref _writeVersion);
-        SealFullShards();
+        return FinishUpsertAsync(durable);
     }
 
-    /// <summary>Deletes an item; false if it is not stored. Not audited: see <see cref="Unlearn"/>.</summary>
+    private async Task FinishUpsertAsync(List<Task<long>> durable)
+    {
+        await Task.WhenAll(durable).ConfigureAwait(false);
+        await SealFullShardsAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes an item; false if it is not stored. Returns once the delete is durable. Not audited: see <see cref="Unlearn"/>.</summary>
     public bool Delete(long id)
     {
-        var deleted = ShardOf(id).Delete(id);
+        var (deleted, durable) = ShardOf(id).Delete([id]);
         Interlocked.Increment(ref _writeVersion);
-        return deleted;
+        durable.GetAwaiter().GetResult();
+        return deleted.Count > 0;
     }
 
     /// <summary>Deletes every item with the label; returns the deleted ids. Not audited: see <see cref="Unlearn"/>.</summary>
     public IReadOnlyList<long> DeleteLabel(string label) =>
-        Labels.TryGetIndex(label, out var index) ? DeleteWhere((l, _) => l == index) : [];
+        Labels.TryGetIndex(label, out var index) ? DeleteWhere((l, _) => l == index).Deleted : [];
 
     /// <summary>Deletes every item with the source tag; returns the deleted ids. Not audited: see <see cref="Unlearn"/>.</summary>
     public IReadOnlyList<long> DeleteSource(string source) =>
-        Sources.TryGetIndex(source, out var index) ? DeleteWhere((_, s) => s == index) : [];
+        Sources.TryGetIndex(source, out var index) ? DeleteWhere((_, s) => s == index).Deleted : [];
 
     /// <summary>
     /// Carries out an unlearning request and records it in <see cref="Unlearning"/>. When this
@@ -165,30 +201,58 @@ public sealed class LocalMemory : IDisposable
     /// <param name="kind">What <paramref name="selector"/> or <paramref name="ids"/> select by.</param>
     /// <param name="selector">The source tag or label; ignored for id requests.</param>
     /// <param name="ids">The ids for id requests.</param>
+    /// <remarks>
+    /// The record is durable before this returns. Its <see cref="UnlearningRecord.ForgottenAt"/> is
+    /// set once no stored object holds the items: at once for a memory without storage, after the
+    /// next checkpoint of each shard concerned otherwise (see <see cref="MaintainAsync"/>).
+    /// </remarks>
     public UnlearningRecord Unlearn(UnlearningKind kind, string? selector, IReadOnlyList<long>? ids = null)
     {
+        IReadOnlyList<long> deleted;
+        long[] positions;
         switch (kind)
         {
             case UnlearningKind.Ids:
                 ArgumentNullException.ThrowIfNull(ids);
-                var deleted = ids.Distinct().Count(Delete);
-                return Unlearning.Append(kind, UnlearningLog.DescribeIds(ids), ids.Count, deleted);
+                (deleted, positions) = DeleteIds(ids);
+                selector = UnlearningLog.DescribeIds(ids);
+                break;
             case UnlearningKind.Source:
                 ArgumentNullException.ThrowIfNull(selector);
-                return Unlearning.Append(kind, selector, 1, DeleteSource(selector).Count);
+                (deleted, positions) = Sources.TryGetIndex(selector, out var source) ? DeleteWhere((_, s) => s == source) : ([], []);
+                break;
             case UnlearningKind.Label:
                 ArgumentNullException.ThrowIfNull(selector);
-                return Unlearning.Append(kind, selector, 1, DeleteLabel(selector).Count);
+                (deleted, positions) = Labels.TryGetIndex(selector, out var label) ? DeleteWhere((l, _) => l == label) : ([], []);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown unlearning kind");
         }
+        var record = Unlearning.Append(kind, selector, kind == UnlearningKind.Ids ? ids!.Count : 1, deleted.Count, positions);
+        SaveState();
+        return record;
     }
 
-    private List<long> DeleteWhere(Func<int, int, bool> match)
+    private (IReadOnlyList<long> Deleted, long[] Positions) DeleteIds(IReadOnlyList<long> ids)
     {
-        var deleted = _shards.SelectMany(s => s.DeleteWhere(match)).ToList();
+        var byShard = ids.Distinct().GroupBy(id => ShardRouter.ShardOf(id, _shards.Length));
+        var results = byShard.Select(g => (Shard: g.Key, Result: _shards[g.Key].Delete([.. g]))).ToList();
+        return Finish(results);
+    }
+
+    private (IReadOnlyList<long> Deleted, long[] Positions) DeleteWhere(Func<int, int, bool> match) =>
+        Finish([.. _shards.Select(s => (s.Number, s.DeleteWhere(match)))]);
+
+    // Waits until every shard's delete is durable; positions per shard tell when it is forgotten.
+    private (IReadOnlyList<long> Deleted, long[] Positions) Finish(List<(int Shard, (IReadOnlyList<long> Deleted, Task<long> Durable) Result)> results)
+    {
         Interlocked.Increment(ref _writeVersion);
-        return deleted;
+        var positions = new long[_shards.Length];
+        foreach (var (shard, (_, durable)) in results)
+        {
+            positions[shard] = durable.GetAwaiter().GetResult();
+        }
+        return ([.. results.SelectMany(r => r.Result.Deleted)], positions);
     }
 
     /// <summary>
@@ -204,6 +268,7 @@ public sealed class LocalMemory : IDisposable
         {
             var version = PruneJob.Run(this, options, Pruning.NextVersion, cancellationToken);
             Pruning.Add(version);
+            SaveState();
             return version;
         }
     }
@@ -225,6 +290,7 @@ public sealed class LocalMemory : IDisposable
             WritePruningColumns(found);
             var applied = new AppliedPrune(version, mode, DateTimeOffset.UtcNow);
             Pruning.PushApplied(applied);
+            SaveState();
             return applied;
         }
     }
@@ -237,6 +303,7 @@ public sealed class LocalMemory : IDisposable
         {
             var now = Pruning.PopApplied();
             WritePruningColumns(now is null ? null : Pruning.Find(now.Version));
+            SaveState();
             return now;
         }
     }
@@ -260,8 +327,11 @@ public sealed class LocalMemory : IDisposable
 
     /// <summary>Sets (or with null, removes) the label taxonomy.</summary>
     /// <exception cref="ArgumentException">The taxonomy is malformed (cycle, empty names); the message says how.</exception>
-    public void SetTaxonomy(IReadOnlyDictionary<string, string?>? parentOf) =>
+    public void SetTaxonomy(IReadOnlyDictionary<string, string?>? parentOf)
+    {
         Volatile.Write(ref _taxonomy, parentOf is null ? null : new MemoryTaxonomy(parentOf));
+        SaveState();
+    }
 
     /// <summary>
     /// Pairwise distances among each taxonomy node's own examples, the reference distribution of the
@@ -283,6 +353,7 @@ public sealed class LocalMemory : IDisposable
         }
         var fit = LogisticRegression.Train(vectors, [.. labels], Definition.Dimension, Labels.Count, options, cancellationToken);
         Volatile.Write(ref _linearHead, fit.Head);
+        SaveState();
         return fit;
     }
 
@@ -295,6 +366,7 @@ public sealed class LocalMemory : IDisposable
             throw new ArgumentException($"the head is {head.Classes} classes x {head.Dimension} dimensions; the memory has {Labels.Count} labels and dimension {Definition.Dimension}");
         }
         Volatile.Write(ref _linearHead, head);
+        SaveState();
     }
 
     /// <summary>Every live item with its stored vector, shard by shard.</summary>
@@ -402,13 +474,16 @@ public sealed class LocalMemory : IDisposable
         long rows = 0;
         foreach (var shard in _shards)
         {
-            rows += shard.Seal(template);
+            rows += CheckpointShardAsync(shard, () => template, wait: true).GetAwaiter().GetResult();
         }
         return rows;
     }
 
-    /// <summary>Writes labels, the trained template and every shard; see <see cref="MemorySnapshot"/>.</summary>
-    internal void WriteTo(BinaryWriter writer)
+    /// <summary>
+    /// Writes what the memory knows besides its items: vocabularies, prunes, the unlearning audit,
+    /// taxonomy and linear head. The items live in the shards' segments and logs.
+    /// </summary>
+    private void WriteStateTo(BinaryWriter writer)
     {
         foreach (var vocabulary in new[] { Labels, Sources })
         {
@@ -418,16 +493,6 @@ public sealed class LocalMemory : IDisposable
             {
                 writer.Write(name);
             }
-        }
-        lock (_trainingGate)
-        {
-            var template = _template?.Serialize() ?? [];
-            writer.Write(template.Length);
-            writer.Write(template);
-        }
-        foreach (var shard in _shards)
-        {
-            shard.WriteTo(writer);
         }
         Pruning.WriteTo(writer);
         Unlearning.WriteTo(writer);
@@ -444,8 +509,8 @@ public sealed class LocalMemory : IDisposable
         writer.Write(head);
     }
 
-    /// <summary>Restores what <see cref="WriteTo"/> wrote into this new, empty memory.</summary>
-    internal void ReadFrom(BinaryReader reader)
+    /// <summary>Restores what <see cref="WriteStateTo"/> wrote into this new, empty memory.</summary>
+    private void ReadStateFrom(BinaryReader reader)
     {
         foreach (var vocabulary in new[] { Labels, Sources })
         {
@@ -454,18 +519,6 @@ public sealed class LocalMemory : IDisposable
             {
                 vocabulary.GetOrAdd(reader.ReadString());
             }
-        }
-        var template = reader.ReadBytes(reader.ReadInt32());
-        if (template.Length > 0)
-        {
-            lock (_trainingGate)
-            {
-                _template = FaissIndex.Deserialize(template);
-            }
-        }
-        foreach (var shard in _shards)
-        {
-            shard.ReadFrom(reader);
         }
         Pruning.ReadFrom(reader);
         Unlearning.ReadFrom(reader);
@@ -480,7 +533,7 @@ public sealed class LocalMemory : IDisposable
                 var parent = reader.ReadString();
                 parentOf[child] = hasParent ? parent : null;
             }
-            SetTaxonomy(parentOf);
+            Volatile.Write(ref _taxonomy, new MemoryTaxonomy(parentOf));
         }
         var head = reader.ReadBytes(reader.ReadInt32());
         if (head.Length > 0)
@@ -499,30 +552,46 @@ public sealed class LocalMemory : IDisposable
         lock (_trainingGate)
         {
             _template?.Dispose();
+            _exactTemplate?.Dispose();
         }
+        _stateWrite.Dispose();
     }
 
-    private void SealFullShards()
+    private async Task SealFullShardsAsync()
     {
         var full = _shards.Where(s => s.GrowingRowCount >= _settings.SealThreshold).ToList();
-        if (full.Count == 0)
-        {
-            return;
-        }
         try
         {
-            var template = TrainedTemplate();
             foreach (var shard in full)
             {
-                shard.Seal(template);
+                await CheckpointShardAsync(shard, TemplateForSealing, wait: false).ConfigureAwait(false);
             }
-            LastSealError = null;
         }
         catch (FaissException e)
         {
             // The write itself succeeded and stays searchable in the growing segment; the failure
             // is reported through the memory's stats instead of failing the caller's insert.
             LastSealError = e.Message;
+        }
+    }
+
+    private FaissIndex TemplateForSealing()
+    {
+        try
+        {
+            var template = TrainedTemplate();
+            LastSealError = null;
+            return template;
+        }
+        catch (FaissException e) when (_storage is not null)
+        {
+            // A durable memory must still be able to checkpoint (truncate its log, forget unlearned
+            // items) before it has enough vectors to train: it seals exact Flat segments meanwhile.
+            LastSealError = $"{e.Message} (sealed as exact Flat segments until the quantizer can be trained)";
+            lock (_trainingGate)
+            {
+                return _exactTemplate ??= FaissIndex.Create(Definition.Dimension, "Flat");
+            }
         }
     }
 
@@ -541,6 +610,8 @@ public sealed class LocalMemory : IDisposable
                 {
                     index.Train(TrainingSample());
                 }
+                // Stored before any segment copied from it, so a restart keeps sealing with the same quantizer.
+                _storage?.WriteQuantizerAsync(Definition.Name, index.Serialize()).GetAwaiter().GetResult();
             }
             catch
             {

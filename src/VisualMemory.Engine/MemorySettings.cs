@@ -17,4 +17,16 @@ public sealed class MemorySettings
 
     /// <summary>Tombstones a sealed segment may collect before they are removed from its FAISS index.</summary>
     public int TombstonePurgeThreshold { get; set; } = 1024;
+
+    /// <summary>Seconds a durable shard's oldest unsealed write may wait before a checkpoint seals it (bounds log replay at restart).</summary>
+    public double SealMaxAgeSeconds { get; set; } = 600;
+
+    /// <summary>Deleted rows in a durable shard's stored segments that trigger a compaction.</summary>
+    public long CompactionDeadRows { get; set; } = 10_000;
+
+    /// <summary>Write-ahead-log bytes of one shard that trigger a checkpoint.</summary>
+    public long MaxLogBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How often the background maintenance looks for shards to checkpoint.</summary>
+    public int CheckpointIntervalMilliseconds { get; set; } = 1000;
 }

@@ -194,7 +194,7 @@ internal sealed class Segment : IDisposable
     public float[]? VectorOf(int row) =>
         _index is null ? _vectors.AsSpan(row * _dimension, _dimension).ToArray() : _index.Reconstruct(row);
 
-    /// <summary>Replaces the exact vectors by a FAISS index holding every row under its row number.</summary>
+    /// <summary>Replaces the exact vectors by a FAISS index holding the live rows under their row numbers.</summary>
     public void Seal(FaissIndex index)
     {
         if (!IsFrozen || IsSealed)
@@ -203,6 +203,9 @@ internal sealed class Segment : IDisposable
         }
         _index = index;
         _vectors = [];
+        // The index holds the rows that were live when it was encoded; those killed since are the
+        // dead rows it still returns.
+        _deadSearchable = (int)index.Count - LiveCount;
     }
 
     /// <summary>
@@ -305,98 +308,104 @@ internal sealed class Segment : IDisposable
         }
     }
 
-    /// <summary>Writes the segment (columns, then exact vectors or FAISS bytes) for a snapshot.</summary>
-    public void WriteTo(BinaryWriter writer)
+    /// <summary>The object number this segment's content is stored under, or null while it is not stored.</summary>
+    public long? StoredNumber { get; private set; }
+
+    /// <summary>Bytes of the stored objects (index and columns), 0 while not stored.</summary>
+    public long StoredBytes { get; private set; }
+
+    /// <summary>True when the stored copy is missing or still holds rows deleted since it was written.</summary>
+    public bool NeedsStoring => IsSealed && (StoredNumber is null || DeadCount > _storedDeadCount);
+
+    /// <summary>Rows deleted since the stored copy was written: what compacting this segment would forget.</summary>
+    public int DeadSinceStored => StoredNumber is null ? DeadCount : DeadCount - _storedDeadCount;
+
+    private int _storedDeadCount;
+
+    /// <summary>Approximate bytes this segment holds in RAM (vectors or index, and row data).</summary>
+    public long RamBytes => (long)_rows.Length * Marshal.SizeOf<RowData>()
+        + (_index is null ? (long)_vectors.Length * sizeof(float) : _indexBytes);
+
+    private long _indexBytes;
+
+    /// <summary>
+    /// The content to store for a sealed segment under object number <paramref name="number"/>:
+    /// dead rows are first removed from the index, and their columns are written blank, so the stored
+    /// objects hold nothing of a deleted item. Caller holds the shard's write lock.
+    /// </summary>
+    public Storage.Segments.SealedSegmentData ToStored(long number)
     {
-        writer.Write(Number);
-        writer.Write(IsSealed);
-        writer.Write(RowCount);
-        var rows = _rows.AsSpan(0, RowCount);
-        foreach (var r in rows)
+        if (_index is null)
         {
-            writer.Write(r.Id);
+            throw new InvalidOperationException($"segment {Number} is not sealed");
         }
-        foreach (var r in rows)
+        PurgeDead();
+        var ids = new long[RowCount];
+        var labels = new int[RowCount];
+        var sources = new int[RowCount];
+        var reliability = new float[RowCount];
+        var flags = new byte[RowCount];
+        for (var r = 0; r < RowCount; r++)
         {
-            writer.Write(r.Label);
+            ref readonly var data = ref _rows[r];
+            if ((data.Flags & Dead) != 0)
+            {
+                labels[r] = -1;
+                sources[r] = -1;
+                flags[r] = Dead;
+                continue;
+            }
+            ids[r] = data.Id;
+            labels[r] = data.Label;
+            sources[r] = data.Source;
+            reliability[r] = data.Reliability;
+            flags[r] = data.Flags;
         }
-        foreach (var r in rows)
-        {
-            writer.Write(r.Source);
-        }
-        foreach (var r in rows)
-        {
-            writer.Write(r.Reliability);
-        }
-        foreach (var r in rows)
-        {
-            writer.Write(r.Flags);
-        }
-        if (_index is not null)
-        {
-            var bytes = _index.Serialize();
-            writer.Write(bytes.Length);
-            writer.Write(bytes);
-        }
-        else
-        {
-            writer.Write(MemoryMarshal.AsBytes(_vectors.AsSpan(0, RowCount * _dimension)));
-        }
+        var index = _index.Serialize();
+        _indexBytes = index.Length;
+        return new Storage.Segments.SealedSegmentData(number, _dimension, RowCount, ids, labels, sources, reliability, flags, index);
     }
 
-    /// <summary>Reads a segment written by <see cref="WriteTo"/>. Exact segments come back growing; the shard freezes all but the last.</summary>
-    public static Segment ReadFrom(BinaryReader reader, int dimension)
+    /// <summary>Records that <see cref="ToStored"/>'s content, taken when <paramref name="deadCount"/> rows were dead, is now stored.</summary>
+    public void MarkStored(long number, int deadCount, long bytes)
     {
-        var number = reader.ReadInt64();
-        var isSealed = reader.ReadBoolean();
-        var rows = reader.ReadInt32();
-        var segment = new Segment(number, dimension, Math.Max(1, rows)) { RowCount = rows };
-        var stream = reader.BaseStream;
-        var data = segment._rows;
-        for (var r = 0; r < rows; r++)
+        StoredNumber = number;
+        _storedDeadCount = deadCount;
+        StoredBytes = bytes;
+    }
+
+    /// <summary>A sealed segment from its stored content; it counts as stored under <paramref name="data"/>'s number.</summary>
+    public static Segment FromStored(Storage.Segments.SealedSegmentData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var segment = new Segment(data.Number, data.Dimension, Math.Max(1, data.RowCount)) { RowCount = data.RowCount };
+        var rows = segment._rows;
+        for (var r = 0; r < data.RowCount; r++)
         {
-            data[r].Id = reader.ReadInt64();
-        }
-        for (var r = 0; r < rows; r++)
-        {
-            data[r].Label = reader.ReadInt32();
-        }
-        for (var r = 0; r < rows; r++)
-        {
-            data[r].Source = reader.ReadInt32();
-        }
-        for (var r = 0; r < rows; r++)
-        {
-            data[r].Reliability = reader.ReadSingle();
-        }
-        for (var r = 0; r < rows; r++)
-        {
-            data[r].Flags = reader.ReadByte();
-        }
-        if (isSealed)
-        {
-            segment._vectors = [];
-            segment._index = FaissIndex.Deserialize(reader.ReadBytes(reader.ReadInt32()));
-            segment.IsFrozen = true;
-        }
-        else
-        {
-            stream.ReadExactly(MemoryMarshal.AsBytes(segment._vectors.AsSpan(0, rows * dimension)));
-        }
-        for (var row = 0; row < rows; row++)
-        {
-            if (segment.IsDeadAt(row))
+            rows[r] = new RowData { Id = data.Ids[r], Label = data.Labels[r], Source = data.Sources[r], Reliability = data.Reliability[r], Flags = data.Flags[r] };
+            if ((data.Flags[r] & Dead) != 0)
             {
                 segment.DeadCount++;
             }
-            else if (segment.IsPrunedAt(row))
+            else if ((data.Flags[r] & Pruned) != 0)
             {
                 segment._prunedLive++;
             }
         }
-        // A sealed index holds exactly its live rows plus the dead ones not yet purged.
-        segment._deadSearchable = isSealed ? (int)segment._index!.Count - segment.LiveCount : segment.DeadCount;
+        segment._vectors = [];
+        segment.IsFrozen = true;
+        segment._index = FaissIndex.Deserialize(data.Index);
+        segment._indexBytes = data.Index.Length;
+        segment._deadSearchable = (int)segment._index.Count - segment.LiveCount;
+        segment.MarkStored(data.Number, segment.DeadCount, StoredSize(data));
         return segment;
+    }
+
+    /// <summary>Bytes the stored objects of <paramref name="data"/> take (the columns are raw little-endian arrays).</summary>
+    public static long StoredSize(Storage.Segments.SealedSegmentData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.Index.Length + (long)data.RowCount * (sizeof(long) + sizeof(int) + sizeof(int) + sizeof(float) + sizeof(byte));
     }
 
     public void Dispose() => _index?.Dispose();

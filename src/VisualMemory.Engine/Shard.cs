@@ -1,5 +1,6 @@
 using VisualMemory.Core.Pruning;
 using VisualMemory.Core.Search;
+using VisualMemory.Engine.Durability;
 using VisualMemory.Faiss;
 
 namespace VisualMemory.Engine;
@@ -11,8 +12,12 @@ namespace VisualMemory.Engine;
 /// similarity) nearest first.
 /// </summary>
 /// <remarks>
-/// Thread-safe. Searches share a read lock; writes take the write lock briefly. Sealing encodes
-/// a frozen segment outside the lock, so queries and writes continue while an index is built.
+/// <para>Thread-safe. Searches share a read lock; writes take the write lock briefly. Sealing encodes
+/// a frozen segment outside the lock, so queries and writes continue while an index is built.</para>
+/// <para>With a <see cref="ShardStore"/> the shard is durable: every write is queued to the
+/// write-ahead log under the write lock (so log order is apply order) and the returned task completes
+/// once it is fsynced; a checkpoint (<see cref="CheckpointAsync"/>) seals the growing segment,
+/// rewrites sealed segments that hold deleted rows (compaction), stores them and truncates the log.</para>
 /// </remarks>
 public sealed class Shard : IDisposable
 {
@@ -23,19 +28,34 @@ public sealed class Shard : IDisposable
     private readonly int _tombstonePurgeThreshold;
     private Segment _growing;
     private long _nextSegmentNumber;
+    private DateTimeOffset _growingSince = DateTimeOffset.UtcNow;
 
     /// <summary>Creates an empty shard.</summary>
     /// <param name="number">Shard number within its memory.</param>
     /// <param name="dimension">Vector dimension.</param>
     /// <param name="tombstonePurgeThreshold">Tombstones a sealed segment may collect before they are removed from its index.</param>
-    public Shard(int number, int dimension, int tombstonePurgeThreshold = 1024)
+    /// <param name="store">Durable storage, or null for a shard that lives in memory only.</param>
+    public Shard(int number, int dimension, int tombstonePurgeThreshold = 1024, ShardStore? store = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         Number = number;
         Dimension = dimension;
+        Store = store;
         _tombstonePurgeThreshold = tombstonePurgeThreshold;
         _growing = NewGrowingSegment();
     }
+
+    /// <summary>The shard's durable storage, or null when it lives in memory only.</summary>
+    public ShardStore? Store { get; }
+
+    /// <summary>How long the oldest unsealed write has waited (zero when the growing segment is empty).</summary>
+    public TimeSpan GrowingAge => Read(() => _growing.RowCount == 0 ? TimeSpan.Zero : DateTimeOffset.UtcNow - _growingSince);
+
+    /// <summary>Rows deleted from stored segments since they were written: what a compaction would forget.</summary>
+    public long DeadInStoredSegments => Read(() => _segments.Sum(s => (long)s.DeadSinceStored) + _rowsOfDroppedStoredSegments);
+
+    // Rows of stored segments dropped from memory (everything in them deleted) whose objects the next checkpoint deletes.
+    private long _rowsOfDroppedStoredSegments;
 
     /// <summary>Shard number within its memory.</summary>
     public int Number { get; }
@@ -60,14 +80,35 @@ public sealed class Shard : IDisposable
         _segments.Count(s => s.IsSealed),
         _segments.Where(s => s.IsSealed).Sum(s => (long)s.LiveCount),
         _segments.Where(s => !s.IsSealed).Sum(s => (long)s.LiveCount),
-        _segments.Sum(s => (long)s.DeadCount)));
+        _segments.Sum(s => (long)s.DeadCount))
+    {
+        RamBytes = _segments.Sum(s => s.RamBytes) + (long)_items.Count * 48,
+        StoredSegments = _segments.Count(s => s.StoredNumber is not null),
+        StoredSegmentBytes = _segments.Sum(s => s.StoredBytes),
+        LogBytes = Store?.Log.SizeBytes ?? 0,
+        LogRecords = Store is { } store ? store.Log.NextPosition - Math.Max(store.Log.FirstPosition, store.CoveredPosition) : 0,
+        ManifestGeneration = Store?.Generation ?? -1,
+    });
 
     /// <summary>
     /// Adds items, replacing any existing item with the same id. Vectors are rows of
     /// <see cref="Dimension"/> columns and must already be L2-normalised; sources are indexes into
-    /// the memory's source vocabulary, -1 for none.
+    /// the memory's source vocabulary, -1 for none. Returns a task that completes once the write
+    /// is durable (at once without a store).
     /// </summary>
-    public void Upsert(ReadOnlySpan<long> ids, ReadOnlySpan<int> labels, ReadOnlySpan<int> sources, ReadOnlySpan<float> vectors)
+    /// <param name="ids">Item ids.</param>
+    /// <param name="labels">Label indexes.</param>
+    /// <param name="sources">Source indexes, -1 for none.</param>
+    /// <param name="vectors">One normalised row per id.</param>
+    /// <param name="logRecord">The write as a <see cref="ShardLogRecord"/> payload; required when the shard has a store, null when replaying.</param>
+    public Task<long> Upsert(ReadOnlySpan<long> ids, ReadOnlySpan<int> labels, ReadOnlySpan<int> sources, ReadOnlySpan<float> vectors, byte[]? logRecord = null) =>
+        Upsert(ids, labels, sources, vectors, logRecord, log: true);
+
+    /// <summary>Applies an upsert read back from the log (<see cref="LoadAsync"/>), without logging it again.</summary>
+    public void ReplayUpsert(ReadOnlySpan<long> ids, ReadOnlySpan<int> labels, ReadOnlySpan<int> sources, ReadOnlySpan<float> vectors) =>
+        Upsert(ids, labels, sources, vectors, null, log: false);
+
+    private Task<long> Upsert(ReadOnlySpan<long> ids, ReadOnlySpan<int> labels, ReadOnlySpan<int> sources, ReadOnlySpan<float> vectors, byte[]? logRecord, bool log)
     {
         if (ids.Length != labels.Length || ids.Length != sources.Length || vectors.Length != ids.Length * Dimension)
         {
@@ -76,6 +117,11 @@ public sealed class Shard : IDisposable
         _lock.EnterWriteLock();
         try
         {
+            var durable = log ? Log(logRecord) : Task.FromResult(0L);
+            if (_growing.RowCount == 0)
+            {
+                _growingSince = DateTimeOffset.UtcNow;
+            }
             for (var i = 0; i < ids.Length; i++)
             {
                 var vector = vectors.Slice(i * Dimension, Dimension);
@@ -90,6 +136,7 @@ public sealed class Shard : IDisposable
                 }
                 _items[ids[i]] = (_growing, _growing.Append(ids[i], labels[i], sources[i], vector));
             }
+            return durable;
         }
         finally
         {
@@ -97,18 +144,31 @@ public sealed class Shard : IDisposable
         }
     }
 
-    /// <summary>Deletes an item; false if the id is not stored. Once this returns no search sees it.</summary>
-    public bool Delete(long id)
+    /// <summary>
+    /// Deletes the stored items among <paramref name="ids"/> and returns them, with a task that
+    /// completes (with the delete's log position, 0 without a store or when nothing was deleted)
+    /// once the delete is durable. Once this returns no search sees them.
+    /// </summary>
+    /// <param name="ids">Ids to delete; unknown ones are ignored.</param>
+    /// <param name="log">False when replaying the log itself.</param>
+    public (IReadOnlyList<long> Deleted, Task<long> Durable) Delete(IReadOnlyList<long> ids, bool log = true)
     {
+        ArgumentNullException.ThrowIfNull(ids);
         _lock.EnterWriteLock();
         try
         {
-            if (!_items.Remove(id, out var old))
+            List<long> present = [.. ids.Distinct().Where(_items.ContainsKey)];
+            if (present.Count == 0)
             {
-                return false;
+                return ([], Task.FromResult(0L));
             }
-            Bury(old.Segment, old.Row);
-            return true;
+            var durable = log ? Log(ShardLogRecord.EncodeDelete(present)) : Task.FromResult(0L);
+            foreach (var id in present)
+            {
+                _items.Remove(id, out var old);
+                Bury(old.Segment, old.Row);
+            }
+            return (present, durable);
         }
         finally
         {
@@ -118,21 +178,28 @@ public sealed class Shard : IDisposable
 
     /// <summary>
     /// Deletes every live item whose (label, source) satisfies <paramref name="match"/>, atomically
-    /// with respect to searches. Returns the deleted ids.
+    /// with respect to searches. Returns the deleted ids and a task that completes once the delete
+    /// is durable (see <see cref="Delete"/>).
     /// </summary>
-    public IReadOnlyList<long> DeleteWhere(Func<int, int, bool> match)
+    public (IReadOnlyList<long> Deleted, Task<long> Durable) DeleteWhere(Func<int, int, bool> match)
     {
         ArgumentNullException.ThrowIfNull(match);
         _lock.EnterWriteLock();
         try
         {
             var doomed = _items.Where(i => match(i.Value.Segment.LabelAt(i.Value.Row), i.Value.Segment.SourceAt(i.Value.Row))).ToList();
+            List<long> ids = [.. doomed.Select(d => d.Key)];
+            if (ids.Count == 0)
+            {
+                return ([], Task.FromResult(0L));
+            }
+            var durable = Log(ShardLogRecord.EncodeDelete(ids));
             foreach (var (id, (segment, row)) in doomed)
             {
                 _items.Remove(id);
                 Bury(segment, row);
             }
-            return [.. doomed.Select(d => d.Key)];
+            return (ids, durable);
         }
         finally
         {
@@ -330,18 +397,42 @@ public sealed class Shard : IDisposable
     /// Encodes the growing segment (and any segment an earlier failed seal left frozen) into sealed
     /// segments, each with its own copy of <paramref name="trainedTemplate"/> (a trained, empty
     /// index). Returns the number of rows sealed; 0 when there was nothing to seal or another seal of
-    /// this shard is in progress.
+    /// this shard is in progress. A durable shard also stores the result (see <see cref="CheckpointAsync"/>).
     /// </summary>
     public int Seal(FaissIndex trainedTemplate)
     {
         ArgumentNullException.ThrowIfNull(trainedTemplate);
-        if (!_sealing.Wait(0))
+        return CheckpointAsync(() => trainedTemplate, null, wait: false).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Seals the growing segment and, for a durable shard, makes the shard's state durable in object
+    /// storage so its log can be truncated. Steps, each safe to interrupt:
+    /// (1) under the write lock: freeze the growing segment, rotate the log at position P (every
+    /// write before P is in a frozen or sealed segment, every write from P on is in the new growing
+    /// one); (2) outside the lock: encode the frozen rows still live with <paramref name="template"/>;
+    /// (3) under the write lock: swap the index in, and take the stored form of every sealed segment
+    /// that is not stored yet or holds rows deleted since it was (compaction: dead rows leave the
+    /// index, their columns are blanked, the copy gets a new object number); (4) run
+    /// <paramref name="beforeCommit"/> (the memory stores its vocabularies, which the segments
+    /// reference); (5) write the segment objects, then the manifest covering P, then truncate the log
+    /// before P and delete the objects no manifest names. Returns the rows sealed.
+    /// </summary>
+    /// <param name="template">Gives the trained, empty index to copy; called only when there are rows to seal.</param>
+    /// <param name="beforeCommit">Runs before the manifest is written; null for none.</param>
+    /// <param name="wait">Wait for a checkpoint in progress instead of returning 0 at once.</param>
+    /// <param name="cancellationToken">Cancels the wait and the storage calls.</param>
+    public async Task<int> CheckpointAsync(Func<FaissIndex> template, Func<Task>? beforeCommit, bool wait = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (!await _sealing.WaitAsync(wait ? Timeout.Infinite : 0, cancellationToken).ConfigureAwait(false))
         {
             return 0;
         }
         try
         {
             List<Segment> frozen;
+            long position = 0;
             _lock.EnterWriteLock();
             try
             {
@@ -352,6 +443,10 @@ public sealed class Shard : IDisposable
                 }
                 // Segments frozen by an earlier seal whose encode failed are retried here.
                 frozen = [.. _segments.Where(s => s.IsFrozen && !s.IsSealed)];
+                if (Store is { } store)
+                {
+                    position = store.Log.Rotate();
+                }
             }
             finally
             {
@@ -359,9 +454,59 @@ public sealed class Shard : IDisposable
             }
 
             var sealedRows = 0;
-            foreach (var segment in frozen)
+            if (frozen.Count > 0)
             {
-                sealedRows += SealFrozen(segment, trainedTemplate);
+                var trained = template();
+                foreach (var segment in frozen)
+                {
+                    sealedRows += SealFrozen(segment, trained);
+                }
+            }
+            if (Store is not { } durable)
+            {
+                return sealedRows;
+            }
+
+            var writes = new List<(Segment Segment, Storage.Segments.SealedSegmentData Data, int DeadCount)>();
+            var stored = new List<long>();
+            _lock.EnterWriteLock();
+            try
+            {
+                _rowsOfDroppedStoredSegments = 0;
+                foreach (var segment in _segments.Where(s => s.IsSealed))
+                {
+                    if (segment.NeedsStoring)
+                    {
+                        var data = segment.ToStored(_nextSegmentNumber++);
+                        writes.Add((segment, data, segment.DeadCount));
+                        stored.Add(data.Number);
+                    }
+                    else
+                    {
+                        stored.Add(segment.StoredNumber!.Value);
+                    }
+                }
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+            if (beforeCommit is not null)
+            {
+                await beforeCommit().ConfigureAwait(false);
+            }
+            var sizes = await durable.CommitAsync([.. writes.Select(w => w.Data)], stored, position, cancellationToken).ConfigureAwait(false);
+            _lock.EnterWriteLock();
+            try
+            {
+                for (var i = 0; i < writes.Count; i++)
+                {
+                    writes[i].Segment.MarkStored(writes[i].Data.Number, writes[i].DeadCount, sizes[i]);
+                }
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
             }
             return sealedRows;
         }
@@ -373,19 +518,32 @@ public sealed class Shard : IDisposable
 
     private int SealFrozen(Segment frozen, FaissIndex trainedTemplate)
     {
-        // The frozen vectors are immutable now, so the encode needs no lock. Dead rows are encoded
-        // too (their flags stay valid, row numbers being the index's ids) and purged later.
+        // The frozen vectors are immutable now, so the encode needs no lock. Only rows live now are
+        // encoded, so nothing deleted before the seal reaches the index (or storage); rows deleted
+        // during the encode are dead rows of the index, removed by purging or compaction.
         var vectors = frozen.ExactVectors();
-        var rowCount = vectors.Length / Dimension;
-        var rows = new long[rowCount];
-        for (var r = 0; r < rows.Length; r++)
+        var live = new List<int>(frozen.RowCount);
+        for (var r = 0; r < frozen.RowCount; r++)
         {
-            rows[r] = r;
+            if (!frozen.IsDeadAt(r))
+            {
+                live.Add(r);
+            }
+        }
+        var rows = new long[live.Count];
+        var liveVectors = new float[live.Count * Dimension];
+        for (var i = 0; i < live.Count; i++)
+        {
+            rows[i] = live[i];
+            vectors.Span.Slice(live[i] * Dimension, Dimension).CopyTo(liveVectors.AsSpan(i * Dimension));
         }
         var index = trainedTemplate.Clone();
         try
         {
-            index.Add(vectors.Span, rows);
+            if (rows.Length > 0)
+            {
+                index.Add(liveVectors, rows);
+            }
         }
         catch
         {
@@ -403,62 +561,49 @@ public sealed class Shard : IDisposable
         {
             _lock.ExitWriteLock();
         }
-        return rowCount;
+        return frozen.RowCount;
     }
 
-    /// <summary>Writes the shard's items and segments; searches may continue, writes wait.</summary>
-    internal void WriteTo(BinaryWriter writer)
+    /// <summary>
+    /// Fills this new, empty, durable shard from its store: the stored segments, then every log
+    /// record after them, handed to <paramref name="replay"/> in order (which applies them with
+    /// <see cref="ReplayUpsert"/> and <see cref="Delete"/> without logging).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The shard has no store or already holds data.</exception>
+    public async Task LoadAsync(Action<byte[]> replay, CancellationToken cancellationToken = default)
     {
-        _lock.EnterReadLock();
+        ArgumentNullException.ThrowIfNull(replay);
+        if (Store is not { } store || Count > 0)
+        {
+            throw new InvalidOperationException("only an empty durable shard can be loaded");
+        }
+        var (stored, records) = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var segments = new List<Segment>(stored.Count);
         try
         {
-            writer.Write(_segments.Count);
-            foreach (var segment in _segments)
-            {
-                segment.WriteTo(writer);
-            }
-            writer.Write(_nextSegmentNumber);
+            segments.AddRange(stored.Select(Segment.FromStored));
         }
-        finally
+        catch
         {
-            _lock.ExitReadLock();
+            segments.ForEach(s => s.Dispose());
+            throw;
         }
-    }
-
-    /// <summary>Replaces this (empty) shard's state with one written by <see cref="WriteTo"/>.</summary>
-    internal void ReadFrom(BinaryReader reader)
-    {
-        var segments = new Segment[reader.ReadInt32()];
-        for (var s = 0; s < segments.Length; s++)
-        {
-            segments[s] = Segment.ReadFrom(reader, Dimension);
-        }
+        var highest = Math.Max(stored.Count == 0 ? -1 : stored.Max(s => s.Number), await store.HighestStoredSegmentAsync(cancellationToken).ConfigureAwait(false));
         _lock.EnterWriteLock();
         try
         {
-            foreach (var segment in _segments)
-            {
-                segment.Dispose();
-            }
-            _segments.Clear();
+            // The growing segment comes last so replayed writes land in it.
+            _segments.Remove(_growing);
             _segments.AddRange(segments);
-            // Only the newest exact segment keeps growing; older exact ones were mid-seal and wait for the next seal.
-            var growing = segments.LastOrDefault(s => !s.IsSealed);
-            foreach (var segment in segments.Where(s => !s.IsSealed && s != growing))
-            {
-                segment.Freeze();
-            }
-            _nextSegmentNumber = reader.ReadInt64();
-            _growing = growing ?? NewGrowingSegment();
-            // Live rows are the item map; at most one live row per id exists across segments.
-            _items.Clear();
+            _nextSegmentNumber = Math.Max(_nextSegmentNumber, highest + 1);
+            _growing = NewGrowingSegment();
             foreach (var segment in segments)
             {
                 for (var row = 0; row < segment.RowCount; row++)
                 {
                     if (!segment.IsDeadAt(row))
                     {
-                        _items.Add(segment.IdAt(row), (segment, row));
+                        _items[segment.IdAt(row)] = (segment, row);
                     }
                 }
             }
@@ -467,17 +612,33 @@ public sealed class Shard : IDisposable
         {
             _lock.ExitWriteLock();
         }
+        foreach (var (_, payload) in records)
+        {
+            replay(payload);
+        }
     }
 
-    /// <summary>Frees every segment's native index.</summary>
+    /// <summary>Frees every segment's native index and closes the log.</summary>
     public void Dispose()
     {
+        Store?.Dispose();
         foreach (var segment in _segments)
         {
             segment.Dispose();
         }
         _lock.Dispose();
         _sealing.Dispose();
+    }
+
+    // Caller holds the write lock, so records reach the log in the order writes are applied.
+    private Task<long> Log(byte[]? record)
+    {
+        if (Store is null)
+        {
+            return Task.FromResult(0L);
+        }
+        ArgumentNullException.ThrowIfNull(record, "logRecord");
+        return Store.AppendAsync(record);
     }
 
     private Segment NewGrowingSegment()
@@ -502,6 +663,10 @@ public sealed class Shard : IDisposable
         }
         if (segment != _growing && segment.IsSealed && segment.LiveCount == 0)
         {
+            if (segment.StoredNumber is not null)
+            {
+                _rowsOfDroppedStoredSegments += segment.RowCount;
+            }
             _segments.Remove(segment);
             segment.Dispose();
         }

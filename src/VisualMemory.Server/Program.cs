@@ -13,12 +13,15 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 }
 
 builder.Services.Configure<ApiSettings>(builder.Configuration.GetSection("Api"));
-// Registered as an instance so the container never disposes it: SnapshotService saves and then
-// disposes it at shutdown, and must not find it freed by a concurrent container disposal.
-builder.Services.AddSingleton(new MemoryCatalog(builder.Configuration.GetSection("Memory").Get<MemorySettings>() ?? new MemorySettings()));
+var nodeStorage = NodeStorage.FromConfiguration(builder.Configuration);
+builder.Services.AddSingleton(nodeStorage);
+// Registered as an instance so the container never disposes it: MemoryHostService checkpoints and
+// then disposes it at shutdown, and must not find it freed by a concurrent container disposal.
+builder.Services.AddSingleton(new MemoryCatalog(
+    builder.Configuration.GetSection("Memory").Get<MemorySettings>() ?? new MemorySettings(),
+    nodeStorage.OpenMemoryStorage(builder.Configuration)));
 builder.Services.AddSingleton<JsonBody>();
-builder.Services.AddSingleton(services => NodeStorage.FromConfiguration(builder.Configuration));
-builder.Services.AddHostedService<SnapshotService>();
+builder.Services.AddHostedService<MemoryHostService>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     // "NaN" and "Infinity" as strings parse, so they are refused with a field-level 422 rather

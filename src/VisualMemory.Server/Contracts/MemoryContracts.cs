@@ -21,9 +21,20 @@ public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? I
 /// <param name="Trained">Whether the quantizer is trained.</param>
 /// <param name="LastSealError">Why the last automatic seal failed, if it did.</param>
 /// <param name="ShardStats">Per-shard counts.</param>
+/// <param name="Storage">Where the memory's bytes are.</param>
 public sealed record MemoryInfo(
     string Name, int Dimension, string Index, string Metric, long Count, int Shards, int Nprobe,
-    int Labels, bool Trained, string? LastSealError, IReadOnlyList<ShardInfo> ShardStats);
+    int Labels, bool Trained, string? LastSealError, IReadOnlyList<ShardInfo> ShardStats, StorageInfo Storage);
+
+/// <summary>Where a memory's bytes are, summed over its shards.</summary>
+/// <param name="Durable">True when the memory survives restarts (the server always makes it so).</param>
+/// <param name="RamBytes">Approximate bytes held in RAM.</param>
+/// <param name="StoredBytes">Bytes of stored segment objects in object storage.</param>
+/// <param name="StoredSegments">Segments in object storage.</param>
+/// <param name="LogRecords">Write-ahead-log records not yet covered by stored segments (replayed at restart).</param>
+/// <param name="LogBytes">Bytes of the write-ahead logs on local disk.</param>
+/// <param name="PendingForgets">Unlearning requests whose items a stored object may still hold.</param>
+public sealed record StorageInfo(bool Durable, long RamBytes, long StoredBytes, int StoredSegments, long LogRecords, long LogBytes, int PendingForgets);
 
 /// <summary>Counts of one shard.</summary>
 /// <param name="Shard">Shard number.</param>
@@ -32,7 +43,9 @@ public sealed record MemoryInfo(
 /// <param name="SealedItems">Live items in sealed segments.</param>
 /// <param name="GrowingItems">Live items in exact segments.</param>
 /// <param name="Tombstones">Deleted rows not yet purged.</param>
-public sealed record ShardInfo(int Shard, int Items, int SealedSegments, long SealedItems, long GrowingItems, long Tombstones);
+/// <param name="StoredSegments">Segments in object storage.</param>
+/// <param name="LogRecords">Log records not yet covered by stored segments.</param>
+public sealed record ShardInfo(int Shard, int Items, int SealedSegments, long SealedItems, long GrowingItems, long Tombstones, int StoredSegments, long LogRecords);
 
 /// <summary>Body of GET /v1/memories.</summary>
 /// <param name="Memories">Every memory on this node.</param>

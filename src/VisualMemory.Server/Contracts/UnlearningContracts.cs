@@ -13,7 +13,8 @@ public sealed record UnlearnRequest(IReadOnlyList<long>? Ids, string? Source, st
 /// <param name="Requested">Ids asked for (1 for source/label).</param>
 /// <param name="Deleted">Items deleted.</param>
 /// <param name="At">When the deletion was acknowledged.</param>
-public sealed record UnlearningRecordOutput(long Sequence, string Kind, string Selector, long Requested, long Deleted, DateTimeOffset At);
+/// <param name="ForgottenAt">When no stored object (segment or write-ahead log) held the items any more; null while compaction is pending.</param>
+public sealed record UnlearningRecordOutput(long Sequence, string Kind, string Selector, long Requested, long Deleted, DateTimeOffset At, DateTimeOffset? ForgottenAt);
 
 /// <summary>Response of GET /v1/memories/{name}/unlearning.</summary>
 /// <param name="Records">Oldest first.</param>

@@ -31,9 +31,11 @@ internal static class MemoryEndpoints
     public static MemoryInfo Describe(LocalMemory memory)
     {
         var d = memory.Definition;
+        var storage = memory.StorageStats();
         return new MemoryInfo(d.Name, d.Dimension, d.Index, "cosine", memory.Count, d.Shards, d.NProbe,
             memory.Labels.Count, memory.IsTrained, memory.LastSealError,
-            [.. memory.ShardStats().Select(s => new ShardInfo(s.Shard, s.Items, s.SealedSegments, s.SealedItems, s.GrowingItems, s.Tombstones))]);
+            [.. memory.ShardStats().Select(s => new ShardInfo(s.Shard, s.Items, s.SealedSegments, s.SealedItems, s.GrowingItems, s.Tombstones, s.StoredSegments, s.LogRecords))],
+            new StorageInfo(storage.Durable, storage.RamBytes, storage.StoredSegmentBytes, storage.StoredSegments, storage.LogRecords, storage.LogBytes, storage.PendingForgets));
     }
 
     private static async Task<IResult> Create(HttpRequest request, JsonBody body, MemoryCatalog catalog)

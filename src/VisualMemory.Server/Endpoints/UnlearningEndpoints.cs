@@ -51,5 +51,5 @@ internal static class UnlearningEndpoints
     }
 
     private static UnlearningRecordOutput Describe(UnlearningRecord r) =>
-        new(r.Sequence, r.Kind.ToString().ToLowerInvariant(), r.Selector, r.Requested, r.Deleted, r.At);
+        new(r.Sequence, r.Kind.ToString().ToLowerInvariant(), r.Selector, r.Requested, r.Deleted, r.At, r.ForgottenAt);
 }

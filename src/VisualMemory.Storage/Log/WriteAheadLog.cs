@@ -277,6 +277,53 @@ public sealed class WriteAheadLog : IDisposable
     }
 
     /// <summary>
+    /// Makes an empty log continue at <paramref name="position"/>: used when a shard's state comes
+    /// from object storage (a fresh node, a lost disk) and its manifest already covers positions the
+    /// new log would otherwise reuse. A no-op when the log is already there or beyond.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The log holds records but ends before <paramref name="position"/>: it belongs to another history.</exception>
+    public void AdvanceTo(long position)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(position, 1);
+        lock (_io)
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                ThrowIfFailed();
+                if (_nextPosition >= position)
+                {
+                    return;
+                }
+                if (_nextPosition != Interlocked.Read(ref _firstPosition) || _waiters.Count > 0)
+                {
+                    throw new InvalidOperationException(
+                        $"The write-ahead log in '{_directory}' holds positions {_firstPosition}..{_nextPosition - 1} but its shard's state already covers everything before {position}: the log belongs to another history.");
+                }
+            }
+            var path = FilePath(_directory, position);
+            var created = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            _active.Dispose();
+            foreach (var old in _files)
+            {
+                File.Delete(old.Path);
+            }
+            DirectorySync.Sync(_directory);
+            _files.Clear();
+            _files.Add(new LogFile(path, position));
+            _active = created;
+            Interlocked.Exchange(ref _sealedBytes, 0);
+            Interlocked.Exchange(ref _activeLength, 0);
+            Interlocked.Exchange(ref _durableNext, position);
+            Interlocked.Exchange(ref _firstPosition, position);
+            lock (_gate)
+            {
+                _nextPosition = position;
+            }
+        }
+    }
+
+    /// <summary>
     /// Deletes, oldest first, every file all of whose records are below <paramref name="position"/>
     /// (never the file being appended to), then fsyncs the directory; returns how many were deleted.
     /// Call only once the shard manifest covering those positions is durable.
