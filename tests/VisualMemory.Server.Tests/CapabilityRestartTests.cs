@@ -29,7 +29,8 @@ public sealed class CapabilityRestartTests
             var response = await server.Client.GetAsync($"{M}/items/{id}");
             text.Append('|').Append((int)response.StatusCode).Append(response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : "");
         }
-        return text.ToString();
+        // When deleted items leave storage depends on checkpoints (a graceful stop runs one), not on content.
+        return System.Text.RegularExpressions.Regex.Replace(text.ToString(), "\"forgottenAt\":(null|\"[^\"]*\")", "\"forgottenAt\":…");
     }
 
     [Fact]
@@ -69,6 +70,8 @@ public sealed class CapabilityRestartTests
         var records = (await second.GetOk($"{M}/unlearning"))["records"]!.AsArray();
         Assert.Equal(["ids", "label", "ids"], records.Select(r => (string?)r!["kind"]));
         Assert.Equal(["1,2", "nothing-here", "101"], records.Select(r => (string?)r!["selector"]));
+        // The graceful stop checkpointed every shard, so no stored object holds the unlearned items.
+        Assert.All(records, r => Assert.NotNull((string?)r!["forgottenAt"]));
         Assert.Equal("vehicle", (string?)(await second.GetOk($"{M}/taxonomy"))["parents"]!["truck"]);
         Assert.Equal(D, (int?)(await second.GetOk($"{M}/linear-head"))["dimension"]);
 

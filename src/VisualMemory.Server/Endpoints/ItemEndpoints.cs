@@ -99,7 +99,7 @@ internal static class ItemEndpoints
         {
             return Problems.Invalid(problems);
         }
-        memory.Upsert(ids, labels, vectors, sources.Any(s => s is not null) ? sources : null);
+        await memory.UpsertAsync(ids, labels, vectors, sources.Any(s => s is not null) ? sources : null).ConfigureAwait(false);
         return Results.Ok(new AddItemsResponse(ids.Length));
     }
 }
