@@ -13,6 +13,9 @@ public sealed class MemoryCatalog : IDisposable
 {
     private readonly ConcurrentDictionary<string, LocalMemory> _memories = new(StringComparer.Ordinal);
 
+    // Stored memories that failed to load, with why: their names stay taken so nobody overwrites the evidence.
+    private readonly ConcurrentDictionary<string, string> _refused = new(StringComparer.Ordinal);
+
     // Creating and dropping touch storage; one at a time, so a create never wipes a memory another
     // create of the same name has just stored.
     private readonly Lock _lifecycle = new();
@@ -50,7 +53,7 @@ public sealed class MemoryCatalog : IDisposable
         }
         lock (_lifecycle)
         {
-            if (_memories.ContainsKey(definition.Name))
+            if (_memories.ContainsKey(definition.Name) || _refused.ContainsKey(definition.Name))
             {
                 return ([], null);
             }
@@ -98,10 +101,14 @@ public sealed class MemoryCatalog : IDisposable
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 failures.Add((name, e));
+                _refused[name] = e.Message;
             }
         }
         return failures;
     }
+
+    /// <summary>Why the stored memory of this name was not loaded, or null when it was (or does not exist).</summary>
+    public string? RefusedReason(string name) => _refused.TryGetValue(name, out var reason) ? reason : null;
 
     /// <summary>The memory with this name, or null.</summary>
     public LocalMemory? Find(string name) => _memories.TryGetValue(name, out var memory) ? memory : null;

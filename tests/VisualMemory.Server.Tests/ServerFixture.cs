@@ -19,14 +19,21 @@ public sealed class ServerFixture : IDisposable
 
     public ServerFixture() : this(Path.Combine(Path.GetTempPath(), "vm-tests-" + Guid.NewGuid().ToString("N"))) { }
 
-    public ServerFixture(string dataDirectory)
+    public ServerFixture(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null)
     {
         DataDirectory = dataDirectory;
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
-            .UseSetting("data-dir", dataDirectory)
-            .UseSetting("Api:MaxItemsPerRequest", MaxItems.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .UseSetting("Api:MaxRequestBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .UseSetting("Api:MaxBatchQueries", "8"));
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder
+                .UseSetting("data-dir", dataDirectory)
+                .UseSetting("Api:MaxItemsPerRequest", MaxItems.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .UseSetting("Api:MaxRequestBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .UseSetting("Api:MaxBatchQueries", "8");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                builder.UseSetting(key, value);
+            }
+        });
         Client = _factory.CreateClient();
     }
 

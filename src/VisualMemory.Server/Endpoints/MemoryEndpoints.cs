@@ -67,7 +67,9 @@ internal static class MemoryEndpoints
             return Problems.Invalid(problems);
         }
         return created is null
-            ? Problems.Conflict("Memory exists.", $"a memory named '{definition.Name}' already exists")
+            ? Problems.Conflict("Memory exists.", catalog.RefusedReason(definition.Name) is { } reason
+                ? $"a memory named '{definition.Name}' is stored but was not loaded because it is damaged ({reason}); repair or remove it first"
+                : $"a memory named '{definition.Name}' already exists")
             : Results.Created($"/v1/memories/{definition.Name}", Describe(created));
     }
 

@@ -89,6 +89,8 @@ public sealed class ServerCrashTests(ITestOutputHelper output) : IDisposable
             }
 
             long totalAcked = 0;
+            var roundsFromSegments = 0;
+            var roundsReplayingLog = 0;
             for (var round = 1; round <= Rounds; round++)
             {
                 var roundClock = Stopwatch.StartNew();
@@ -120,17 +122,22 @@ public sealed class ServerCrashTests(ITestOutputHelper output) : IDisposable
                 var acked = writers.Sum(w => w.AckedOps);
                 totalAcked += acked;
                 var inFlight = writers.Count(w => w.WasInFlight);
+                roundsFromSegments += check.StoredSegments > 0 ? 1 : 0;
+                roundsReplayingLog += check.LogRecords > 0 ? 1 : 0;
                 if (!violations.IsEmpty)
                 {
                     Assert.Fail(Describe(round, killAfter, acked, inFlight, check, violations));
                 }
                 output.WriteLine(
                     $"round {round}: killed after {killAfter} ms; acked {acked} ops ({Totals(writers)}), {inFlight} in flight; " +
-                    $"{check.Present} present of {check.Checked} ids; restart {restartMs} ms, verify {verifyClock.ElapsedMilliseconds} ms, round {roundClock.ElapsedMilliseconds} ms");
+                    $"{check.Present} present of {check.Checked} ids; restart {restartMs} ms ({check.StoredSegments} stored segments, {check.LogRecords} log records replayed), verify {verifyClock.ElapsedMilliseconds} ms, round {roundClock.ElapsedMilliseconds} ms");
             }
             output.WriteLine($"{Rounds} rounds, {totalAcked} acknowledged ops, {total.Elapsed.TotalSeconds:F1} s");
             // A test that never got a write acknowledged would prove nothing.
             Assert.True(totalAcked > Rounds * 10, $"only {totalAcked} operations were acknowledged in {Rounds} rounds");
+            // Both recovery paths must have been exercised: loading checkpointed segments, and replaying the log.
+            Assert.True(roundsFromSegments > Rounds / 2, $"only {roundsFromSegments} of {Rounds} restarts found stored segments: sealing never reached storage");
+            Assert.True(roundsReplayingLog > Rounds / 2, $"only {roundsReplayingLog} of {Rounds} restarts replayed log records");
         }
         finally
         {
@@ -173,7 +180,11 @@ public sealed class ServerCrashTests(ITestOutputHelper output) : IDisposable
             var body = await info.Content.ReadAsStringAsync();
             if (info.StatusCode == HttpStatusCode.OK)
             {
-                count = (long)JsonNode.Parse(body)!["count"]!;
+                var memory = JsonNode.Parse(body)!;
+                count = (long)memory["count"]!;
+                // Where the restart found the items: stored segments, and log records it replayed.
+                result.StoredSegments = (long)memory["storage"]!["storedSegments"]!;
+                result.LogRecords = (long)memory["storage"]!["logRecords"]!;
             }
             else
             {
@@ -316,6 +327,8 @@ public sealed class ServerCrashTests(ITestOutputHelper output) : IDisposable
         public int LostUpserts { get; set; }
         public int WrongLabels { get; set; }
         public int Resurrected { get; set; }
+        public long StoredSegments { get; set; }
+        public long LogRecords { get; set; }
     }
 
     /// <summary>Set right after the kill, so a writer whose last request was acknowledged sends no more.</summary>
