@@ -10,6 +10,7 @@ public sealed partial class LocalMemory
 {
     private readonly MemoryStorage? _storage;
     private readonly SemaphoreSlim _stateWrite = new(1, 1);
+    private readonly List<FaissIndex> _retiredTemplates = [];
 
     /// <summary>True when the memory is backed by storage and survives restarts.</summary>
     public bool IsDurable => _storage is not null;
@@ -142,6 +143,78 @@ public sealed partial class LocalMemory
         {
             await CheckpointShardAsync(shard, TemplateForSealing, wait: true, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Trains a new quantizer on a sample of the items as stored now (exact vectors where the memory
+    /// still has them, decoded ones otherwise), stores it, re-encodes every sealed segment with it and
+    /// checkpoints. The explicit counterpart of the one automatic training. Queries and writes continue
+    /// meanwhile; checkpoints wait. Returns the rows re-encoded.
+    /// </summary>
+    /// <exception cref="FaissException">Training failed, e.g. too few vectors for the index's centroids.</exception>
+    public async Task<long> RetrainAsync(CancellationToken cancellationToken = default)
+    {
+        var sample = RetrainingSample();
+        var index = FaissIndex.Create(Definition.Dimension, Definition.Index);
+        try
+        {
+            if (!index.IsTrained)
+            {
+                index.Train(sample);
+            }
+            if (_storage is not null)
+            {
+                await _storage.WriteQuantizerAsync(Definition.Name, index.Serialize(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+        lock (_trainingGate)
+        {
+            // A checkpoint may still be copying the old template: it is freed with the memory, not now.
+            if (_template is not null)
+            {
+                _retiredTemplates.Add(_template);
+            }
+            _template = index;
+        }
+        long rows = 0;
+        foreach (var shard in _shards)
+        {
+            rows += await shard.ReencodeAsync(index, cancellationToken).ConfigureAwait(false);
+        }
+        Interlocked.Increment(ref _writeVersion);
+        await CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    // An even share from each shard of every live item's stored vector, up to the training sample size.
+    private float[] RetrainingSample()
+    {
+        var perShard = Math.Max(1, _settings.TrainingSampleSize / _shards.Length);
+        var d = Definition.Dimension;
+        var sample = new List<float>();
+        foreach (var shard in _shards)
+        {
+            var step = Math.Max(1, shard.Count / perShard);
+            var seen = 0;
+            var taken = 0;
+            foreach (var batch in shard.LiveItems(4096))
+            {
+                for (var i = 0; i < batch.Ids.Count && taken < perShard; i++)
+                {
+                    if (seen++ % step == 0)
+                    {
+                        sample.AddRange(batch.Vectors.Span.Slice(i * d, d));
+                        taken++;
+                    }
+                }
+            }
+        }
+        return [.. sample];
     }
 
     /// <summary>Closes the memory and deletes everything it stored (objects and logs).</summary>

@@ -553,6 +553,7 @@ public sealed partial class LocalMemory : IDisposable
         {
             _template?.Dispose();
             _exactTemplate?.Dispose();
+            _retiredTemplates.ForEach(t => t.Dispose());
         }
         _stateWrite.Dispose();
     }

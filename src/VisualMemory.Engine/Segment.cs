@@ -209,6 +209,23 @@ internal sealed class Segment : IDisposable
     }
 
     /// <summary>
+    /// Swaps in <paramref name="index"/> (the live rows re-encoded under their row numbers, e.g. with a
+    /// retrained quantizer) and frees the old one; the segment then needs storing again.
+    /// </summary>
+    public void ReplaceIndex(FaissIndex index)
+    {
+        if (_index is null)
+        {
+            throw new InvalidOperationException($"segment {Number} is not sealed");
+        }
+        _index.Dispose();
+        _index = index;
+        _indexBytes = 0;
+        _deadSearchable = (int)index.Count - LiveCount;
+        StoredNumber = null;
+    }
+
+    /// <summary>
     /// Removes dead rows from the sealed index for good, so searches stop over-fetching for them.
     /// Their columns stay (row numbers are stable). Returns how many rows were dropped.
     /// </summary>

@@ -516,6 +516,78 @@ public sealed class Shard : IDisposable
         }
     }
 
+    /// <summary>
+    /// Re-encodes every sealed segment's live rows with <paramref name="template"/> (a retrained
+    /// quantizer): vectors are decoded from the current index (exact for Flat, approximate for PQ)
+    /// and encoded into a copy of the template outside the lock; each new index is swapped in under
+    /// the write lock. Waits for any checkpoint in progress and blocks new ones meanwhile; the
+    /// re-encoded segments are stored by the next checkpoint. Returns the rows re-encoded.
+    /// </summary>
+    public async Task<long> ReencodeAsync(FaissIndex template, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        await _sealing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            long rows = 0;
+            foreach (var segment in Read(() => _segments.Where(s => s.IsSealed).ToList()))
+            {
+                int[] live;
+                float[] vectors;
+                _lock.EnterReadLock();
+                try
+                {
+                    if (!_segments.Contains(segment))
+                    {
+                        continue;
+                    }
+                    live = [.. Enumerable.Range(0, segment.RowCount).Where(r => !segment.IsDeadAt(r))];
+                    vectors = segment.VectorsOf(live);
+                }
+                finally
+                {
+                    _lock.ExitReadLock();
+                }
+                var index = template.Clone();
+                try
+                {
+                    if (live.Length > 0)
+                    {
+                        index.Add(vectors, [.. live.Select(r => (long)r)]);
+                    }
+                }
+                catch
+                {
+                    index.Dispose();
+                    throw;
+                }
+                _lock.EnterWriteLock();
+                try
+                {
+                    if (_segments.Contains(segment))
+                    {
+                        // Rows deleted during the encode are in the new index as dead rows, like after a seal.
+                        segment.ReplaceIndex(index);
+                        rows += live.Length;
+                    }
+                    else
+                    {
+                        index.Dispose();
+                    }
+                }
+                finally
+                {
+                    _lock.ExitWriteLock();
+                }
+            }
+            return rows;
+        }
+        finally
+        {
+            _sealing.Release();
+        }
+    }
+
     private int SealFrozen(Segment frozen, FaissIndex trainedTemplate)
     {
         // The frozen vectors are immutable now, so the encode needs no lock. Only rows live now are

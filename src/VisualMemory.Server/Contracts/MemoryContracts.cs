@@ -59,3 +59,8 @@ public sealed record LabelList(IReadOnlyList<string> Labels);
 /// <param name="Sealed">Rows encoded into sealed segments.</param>
 /// <param name="Memory">The memory after sealing.</param>
 public sealed record SealResponse(long Sealed, MemoryInfo Memory);
+
+/// <summary>Response of POST /v1/memories/{name}/retrain.</summary>
+/// <param name="Reencoded">Rows re-encoded with the new quantizer.</param>
+/// <param name="Memory">The memory after retraining (checkpointed).</param>
+public sealed record RetrainResponse(long Reencoded, MemoryInfo Memory);

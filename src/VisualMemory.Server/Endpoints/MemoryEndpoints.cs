@@ -25,6 +25,7 @@ internal static class MemoryEndpoints
             catalog.Find(name) is { } memory ? Results.Ok(new LabelList(memory.Labels.ToList())) : Problems.UnknownMemory(name))
             .WithSummary("The memory's label vocabulary.");
         memories.MapPost("/{name}/seal", Seal).WithSummary("Train the quantizer if needed and seal every growing segment now.");
+        memories.MapPost("/{name}/retrain", Retrain).WithSummary("Train a new quantizer on the stored items and re-encode every sealed segment with it.");
     }
 
     /// <summary>The API view of a memory.</summary>
@@ -88,6 +89,23 @@ internal static class MemoryEndpoints
         {
             // Typically too few vectors to train the index's centroids: the caller can add more and retry.
             return Problems.Conflict("The memory cannot be sealed yet.", $"FAISS: {e.Message}");
+        }
+    }
+
+    private static async Task<IResult> Retrain(string name, MemoryCatalog catalog, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(name) is not { } memory)
+        {
+            return Problems.UnknownMemory(name);
+        }
+        try
+        {
+            var rows = await memory.RetrainAsync(cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new RetrainResponse(rows, Describe(memory)));
+        }
+        catch (FaissException e)
+        {
+            return Problems.Conflict("The memory cannot be retrained.", $"FAISS: {e.Message}");
         }
     }
 }

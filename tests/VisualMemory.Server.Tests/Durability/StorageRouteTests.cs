@@ -117,4 +117,23 @@ public sealed class StorageRouteTests : IDisposable
         Assert.Equal(bytes, File.ReadAllBytes(index));
         Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(_directory, "wal", "bad"), "*.wal", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public async Task Retrain_reencodes_every_sealed_row_or_refuses_with_409()
+    {
+        using var server = new ServerFixture(_directory);
+        await server.Post("/v1/memories", new { name = "few", dimension = D, index = "IVF64,Flat", shards = 1 });
+        await server.AddItems("few", Items(10));
+        Assert.Equal(HttpStatusCode.Conflict, (await server.Post("/v1/memories/few/retrain", new { })).StatusCode);
+        Assert.Equal(10, (long)(await server.GetOk("/v1/memories/few"))["count"]!);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Post("/v1/memories/nope/retrain", new { })).StatusCode);
+
+        await server.Post("/v1/memories", new { name = "m", dimension = D, index = "IVF2,Flat", shards = 2 });
+        await server.AddItems("m", Items(40));
+        await server.PostOk("/v1/memories/m/seal", new { });
+        var body = await server.PostOk("/v1/memories/m/retrain", new { });
+        Assert.Equal(40, (long)body["reencoded"]!);
+        Assert.Equal(40, (long)body["memory"]!["count"]!);
+        Assert.Equal(0, (long)body["memory"]!["storage"]!["logRecords"]!);
+    }
 }
