@@ -27,6 +27,12 @@ public sealed class MemorySettings
     /// <summary>Write-ahead-log bytes of one shard that trigger a checkpoint.</summary>
     public long MaxLogBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Sealed segments smaller than half <see cref="SealThreshold"/> that a durable shard's checkpoint
+    /// merges into one once there are this many (below 2: never).
+    /// </summary>
+    public int MergeSegments { get; set; } = 8;
+
     /// <summary>How often the background maintenance looks for shards to checkpoint.</summary>
     public int CheckpointIntervalMilliseconds { get; set; } = 1000;
 }

@@ -19,7 +19,7 @@ namespace VisualMemory.Engine;
 /// once it is fsynced; a checkpoint (<see cref="CheckpointAsync"/>) seals the growing segment,
 /// rewrites sealed segments that hold deleted rows (compaction), stores them and truncates the log.</para>
 /// </remarks>
-public sealed class Shard : IDisposable
+public sealed partial class Shard : IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly SemaphoreSlim _sealing = new(1, 1);
@@ -421,8 +421,9 @@ public sealed class Shard : IDisposable
     /// <param name="template">Gives the trained, empty index to copy; called only when there are rows to seal.</param>
     /// <param name="beforeCommit">Runs before the manifest is written; null for none.</param>
     /// <param name="wait">Wait for a checkpoint in progress instead of returning 0 at once.</param>
+    /// <param name="merge">When to merge small sealed segments first (see <see cref="SegmentMerge"/>); null never.</param>
     /// <param name="cancellationToken">Cancels the wait and the storage calls.</param>
-    public async Task<int> CheckpointAsync(Func<FaissIndex> template, Func<Task>? beforeCommit, bool wait = true, CancellationToken cancellationToken = default)
+    public async Task<int> CheckpointAsync(Func<FaissIndex> template, Func<Task>? beforeCommit, bool wait = true, SegmentMerge? merge = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(template);
         if (!await _sealing.WaitAsync(wait ? Timeout.Infinite : 0, cancellationToken).ConfigureAwait(false))
@@ -461,6 +462,10 @@ public sealed class Shard : IDisposable
                 {
                     sealedRows += SealFrozen(segment, trained);
                 }
+            }
+            if (merge is not null)
+            {
+                MergeSmallSegments(template, merge);
             }
             if (Store is not { } durable)
             {
@@ -609,19 +614,7 @@ public sealed class Shard : IDisposable
             rows[i] = live[i];
             vectors.Span.Slice(live[i] * Dimension, Dimension).CopyTo(liveVectors.AsSpan(i * Dimension));
         }
-        var index = trainedTemplate.Clone();
-        try
-        {
-            if (rows.Length > 0)
-            {
-                index.Add(liveVectors, rows);
-            }
-        }
-        catch
-        {
-            index.Dispose();
-            throw;
-        }
+        var index = Encode(trainedTemplate, liveVectors, rows);
 
         _lock.EnterWriteLock();
         try
@@ -634,6 +627,25 @@ public sealed class Shard : IDisposable
             _lock.ExitWriteLock();
         }
         return frozen.RowCount;
+    }
+
+    // A copy of the trained template holding the rows under the given ids (row numbers).
+    private static FaissIndex Encode(FaissIndex template, float[] vectors, long[] rows)
+    {
+        var index = template.Clone();
+        try
+        {
+            if (rows.Length > 0)
+            {
+                index.Add(vectors, rows);
+            }
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
