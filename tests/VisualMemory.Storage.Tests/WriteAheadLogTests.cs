@@ -427,6 +427,31 @@ public sealed class WriteAheadLogTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 4).Select(p => (long)p), log.ReadFrom(1).Select(r => r.Position));
     }
 
+    [Fact]
+    public async Task AdvanceTo_interrupted_before_its_new_file_exists_leaves_a_log_that_reopens_and_advances()
+    {
+        // A directory where the new file must go makes creating it fail, standing in for a crash at
+        // that point. The old (record-less) file must already be gone: left beside the new file it
+        // would read as missing positions 1..99 and the log would refuse to open.
+        var obstruction = Path.Combine(_dir, WriteAheadLog.FileName(100));
+        using (var log = WriteAheadLog.Open(_dir))
+        {
+            Directory.CreateDirectory(obstruction);
+            Assert.ThrowsAny<IOException>(() => log.AdvanceTo(100));
+            Assert.Empty(Directory.GetFiles(_dir, "log-*.wal"));
+            // The log no longer matches its files, so it takes no more appends.
+            await Assert.ThrowsAsync<IOException>(() => log.AppendAsync(PayloadFor(1)));
+        }
+        Directory.Delete(obstruction);
+        using (var log = WriteAheadLog.Open(_dir))
+        {
+            Assert.Equal((1L, 1L), (log.FirstPosition, log.NextPosition));
+            log.AdvanceTo(100);
+            Assert.Equal(100, await log.AppendAsync(PayloadFor(100)));
+        }
+        Assert.Equal([WriteAheadLog.FileName(100)], Directory.GetFiles(_dir, "log-*.wal").Select(Path.GetFileName));
+    }
+
     private static void FlipByte(string file, long offset)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
