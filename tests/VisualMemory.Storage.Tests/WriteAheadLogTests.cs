@@ -345,6 +345,113 @@ public sealed class WriteAheadLogTests : IDisposable
         Assert.Equal(51, reopened.NextPosition);
     }
 
+    [Fact]
+    public async Task AdvanceTo_moves_an_empty_log_and_appends_continue_there_across_reopen()
+    {
+        using (var log = WriteAheadLog.Open(_dir))
+        {
+            log.AdvanceTo(100);
+            Assert.Equal(100, log.NextPosition);
+            Assert.Equal(100, log.FirstPosition);
+            Assert.Equal(100, await log.AppendAsync(PayloadFor(100)));
+            Assert.Equal(101, await log.AppendAsync(PayloadFor(101)));
+        }
+        Assert.Equal([WriteAheadLog.FileName(100)], Directory.GetFiles(_dir, "log-*.wal").Select(Path.GetFileName));
+        using (var log = WriteAheadLog.Open(_dir))
+        {
+            Assert.Equal(100, log.FirstPosition);
+            Assert.Equal(102, log.NextPosition);
+            var all = log.ReadFrom(100).ToList();
+            Assert.Equal([100L, 101L], all.Select(r => r.Position));
+            Assert.All(all, r => Assert.Equal(PayloadFor(r.Position), r.Payload));
+            Assert.Equal(102, await log.AppendAsync(PayloadFor(102)));
+        }
+    }
+
+    [Fact]
+    public async Task AdvanceTo_moves_a_log_emptied_by_truncation_and_drops_its_old_files()
+    {
+        using (var log = WriteAheadLog.Open(_dir))
+        {
+            for (long p = 1; p <= 5; p++)
+            {
+                await log.AppendAsync(PayloadFor(p));
+            }
+            Assert.Equal(6, log.Rotate());
+            log.TruncateBefore(6);
+            Assert.Equal((6L, 6L), (log.FirstPosition, log.NextPosition));
+            log.AdvanceTo(50);
+            Assert.Equal((50L, 50L), (log.FirstPosition, log.NextPosition));
+            Assert.Equal(1, log.FileCount);
+            Assert.Equal(50, await log.AppendAsync(PayloadFor(50)));
+        }
+        using (var log = WriteAheadLog.Open(_dir))
+        {
+            Assert.Equal((50L, 51L), (log.FirstPosition, log.NextPosition));
+            Assert.Equal([50L], log.ReadFrom(50).Select(r => r.Position));
+        }
+    }
+
+    [Fact]
+    public async Task AdvanceTo_a_position_the_log_has_reached_changes_nothing()
+    {
+        using var log = WriteAheadLog.Open(_dir);
+        log.AdvanceTo(1);
+        Assert.Equal((1L, 1L), (log.FirstPosition, log.NextPosition));
+        for (long p = 1; p <= 10; p++)
+        {
+            await log.AppendAsync(PayloadFor(p));
+        }
+        var files = Directory.GetFiles(_dir, "log-*.wal");
+        log.AdvanceTo(5);
+        log.AdvanceTo(11);
+        Assert.Equal((1L, 11L), (log.FirstPosition, log.NextPosition));
+        Assert.Equal(files, Directory.GetFiles(_dir, "log-*.wal"));
+        Assert.Equal(Enumerable.Range(1, 10).Select(p => (long)p), log.ReadFrom(1).Select(r => r.Position));
+        Assert.Equal(11, await log.AppendAsync(PayloadFor(11)));
+    }
+
+    [Fact]
+    public async Task AdvanceTo_past_records_the_log_holds_throws_and_leaves_the_log_as_it_was()
+    {
+        using var log = WriteAheadLog.Open(_dir);
+        for (long p = 1; p <= 3; p++)
+        {
+            await log.AppendAsync(PayloadFor(p));
+        }
+        var e = Assert.Throws<InvalidOperationException>(() => log.AdvanceTo(10));
+        Assert.Contains("another history", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.AdvanceTo(0));
+        Assert.Equal((1L, 4L), (log.FirstPosition, log.NextPosition));
+        Assert.Equal(4, await log.AppendAsync(PayloadFor(4)));
+        Assert.Equal(Enumerable.Range(1, 4).Select(p => (long)p), log.ReadFrom(1).Select(r => r.Position));
+    }
+
+    [Fact]
+    public async Task AdvanceTo_interrupted_before_its_new_file_exists_leaves_a_log_that_reopens_and_advances()
+    {
+        // A directory where the new file must go makes creating it fail, standing in for a crash at
+        // that point. The old (record-less) file must already be gone: left beside the new file it
+        // would read as missing positions 1..99 and the log would refuse to open.
+        var obstruction = Path.Combine(_dir, WriteAheadLog.FileName(100));
+        using (var log = WriteAheadLog.Open(_dir))
+        {
+            Directory.CreateDirectory(obstruction);
+            Assert.ThrowsAny<IOException>(() => log.AdvanceTo(100));
+            Assert.Empty(Directory.GetFiles(_dir, "log-*.wal"));
+            // The log no longer matches its files, so it takes no more appends.
+            await Assert.ThrowsAsync<IOException>(() => log.AppendAsync(PayloadFor(1)));
+        }
+        Directory.Delete(obstruction);
+        using (var log = WriteAheadLog.Open(_dir))
+        {
+            Assert.Equal((1L, 1L), (log.FirstPosition, log.NextPosition));
+            log.AdvanceTo(100);
+            Assert.Equal(100, await log.AppendAsync(PayloadFor(100)));
+        }
+        Assert.Equal([WriteAheadLog.FileName(100)], Directory.GetFiles(_dir, "log-*.wal").Select(Path.GetFileName));
+    }
+
     private static void FlipByte(string file, long offset)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);

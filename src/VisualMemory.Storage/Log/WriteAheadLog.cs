@@ -302,13 +302,31 @@ public sealed class WriteAheadLog : IDisposable
                 }
             }
             var path = FilePath(_directory, position);
-            var created = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            // The old files hold no record; they go before the new file exists. A crash in between
+            // leaves no log file, which reopens at 1 and is advanced again by the next load; an old
+            // file left beside the new one would read as missing positions and refuse to open.
+            FileStream? created = null;
             _active.Dispose();
-            foreach (var old in _files)
+            try
             {
-                File.Delete(old.Path);
+                foreach (var old in _files)
+                {
+                    File.Delete(old.Path);
+                }
+                DirectorySync.Sync(_directory);
+                created = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+                DirectorySync.Sync(_directory);
             }
-            DirectorySync.Sync(_directory);
+            catch (Exception e)
+            {
+                // The active file is closed and the files on disk no longer match _files: reopen to recover.
+                created?.Dispose();
+                lock (_gate)
+                {
+                    _failure ??= e;
+                }
+                throw;
+            }
             _files.Clear();
             _files.Add(new LogFile(path, position));
             _active = created;

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using VisualMemory.Storage;
+using Xunit;
 
-namespace VisualMemory.Storage.Tests;
+namespace VisualMemory.TestSupport;
 
 /// <summary>
 /// A real S3 server (npm s3rver, installed under tools/s3rver by scripts/setup.sh) on 127.0.0.1,
