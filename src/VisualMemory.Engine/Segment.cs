@@ -346,9 +346,10 @@ internal sealed class Segment : IDisposable
     private long _indexBytes;
 
     /// <summary>
-    /// The content to store for a sealed segment under object number <paramref name="number"/>:
-    /// dead rows are first removed from the index, and their columns are written blank, so the stored
-    /// objects hold nothing of a deleted item. Caller holds the shard's write lock.
+    /// The content to store for a sealed segment under object number <paramref name="number"/>: dead
+    /// rows' columns are written blank, and the caller has removed them from the index first
+    /// (<see cref="PurgeDead"/>, under the shard's write lock), so the stored objects hold nothing of a
+    /// deleted item. Only reads: the shard's read lock is enough.
     /// </summary>
     public Storage.Segments.SealedSegmentData ToStored(long number)
     {
@@ -356,7 +357,6 @@ internal sealed class Segment : IDisposable
         {
             throw new InvalidOperationException($"segment {Number} is not sealed");
         }
-        PurgeDead();
         var ids = new long[RowCount];
         var labels = new int[RowCount];
         var sources = new int[RowCount];

@@ -472,29 +472,48 @@ public sealed partial class Shard : IDisposable
                 return sealedRows;
             }
 
-            var writes = new List<(Segment Segment, Storage.Segments.SealedSegmentData Data, int DeadCount)>();
-            var stored = new List<long>();
+            // Compaction in two steps: dead rows leave the indexes under the write lock (a mutation),
+            // then the stored form is taken under the read lock, so searches go on while big indexes
+            // serialize. A row killed in between is blanked in the columns but may keep its codes in the
+            // index; the dead count recorded at the purge leaves that segment due for the next compaction.
+            var due = new Dictionary<Segment, (long Number, int DeadCount)>();
             _lock.EnterWriteLock();
             try
             {
                 _rowsOfDroppedStoredSegments = 0;
-                foreach (var segment in _segments.Where(s => s.IsSealed))
+                foreach (var segment in _segments.Where(s => s.IsSealed && s.NeedsStoring))
                 {
-                    if (segment.NeedsStoring)
-                    {
-                        var data = segment.ToStored(_nextSegmentNumber++);
-                        writes.Add((segment, data, segment.DeadCount));
-                        stored.Add(data.Number);
-                    }
-                    else
-                    {
-                        stored.Add(segment.StoredNumber!.Value);
-                    }
+                    segment.PurgeDead();
+                    due[segment] = (_nextSegmentNumber++, segment.DeadCount);
                 }
             }
             finally
             {
                 _lock.ExitWriteLock();
+            }
+            var writes = new List<(Segment Segment, Storage.Segments.SealedSegmentData Data, int DeadCount)>();
+            var stored = new List<long>();
+            _lock.EnterReadLock();
+            try
+            {
+                foreach (var segment in _segments.Where(s => s.IsSealed))
+                {
+                    if (due.TryGetValue(segment, out var plan))
+                    {
+                        var data = segment.ToStored(plan.Number);
+                        writes.Add((segment, data, plan.DeadCount));
+                        stored.Add(data.Number);
+                    }
+                    else
+                    {
+                        // Only checkpoints seal or re-encode, and this one holds the gate: every other sealed segment is stored.
+                        stored.Add(segment.StoredNumber ?? throw new InvalidOperationException($"segment {segment.Number} of shard {Number} is sealed but neither stored nor due"));
+                    }
+                }
+            }
+            finally
+            {
+                _lock.ExitReadLock();
             }
             if (beforeCommit is not null)
             {
