@@ -13,7 +13,7 @@ internal sealed partial class MemoryHostService(MemoryCatalog catalog, ILogger<M
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _stopGate = new();
     private Task _maintenance = Task.CompletedTask;
-    private bool _stopped;
+    private Task? _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -30,17 +30,18 @@ internal sealed partial class MemoryHostService(MemoryCatalog catalog, ILogger<M
         _maintenance = Task.Run(() => MaintainLoopAsync(_stopping.Token), CancellationToken.None);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        // Hosts may be stopped twice (the test host does); the second stop does nothing.
+        // Hosts may be stopped twice (the test host is): the second stop waits for the first, so
+        // nothing sees the node stopped while its logs are still open.
         lock (_stopGate)
         {
-            if (_stopped)
-            {
-                return;
-            }
-            _stopped = true;
+            return _stopped ??= StopOnceAsync();
         }
+    }
+
+    private async Task StopOnceAsync()
+    {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _maintenance.ConfigureAwait(false);
         foreach (var memory in catalog.Memories)

@@ -16,8 +16,10 @@ internal static class MemoryEndpoints
             Results.Ok(new MemoryList([.. catalog.Names.Select(catalog.Find).OfType<LocalMemory>().Select(Describe)])))
             .WithSummary("List memories.");
         memories.MapGet("/{name}", (string name, MemoryCatalog catalog) =>
-            catalog.Find(name) is { } memory ? Results.Ok(Describe(memory)) : Problems.UnknownMemory(name))
-            .WithSummary("Describe a memory.");
+            catalog.Find(name) is { } memory ? Results.Ok(Describe(memory))
+            : catalog.RefusedReason(name) is { } reason ? Problems.Damaged(name, reason)
+            : Problems.UnknownMemory(name))
+            .WithSummary("Describe a memory (503 when it is stored but failed verification at start).");
         memories.MapDelete("/{name}", (string name, MemoryCatalog catalog) =>
             catalog.Drop(name) ? Results.NoContent() : Problems.UnknownMemory(name))
             .WithSummary("Drop a memory and everything in it.");

@@ -24,6 +24,10 @@ internal static class Problems
     public static IResult UnknownItem(string memory, long id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown item.", detail: $"memory '{memory}' holds no item {id}");
 
+    public static IResult Damaged(string name, string reason) =>
+        Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Memory not loaded.",
+            detail: $"memory '{name}' is stored but failed verification at start and is not served: {reason}");
+
     public static IResult Conflict(string title, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
 

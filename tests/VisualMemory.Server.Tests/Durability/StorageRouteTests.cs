@@ -107,7 +107,9 @@ public sealed class StorageRouteTests : IDisposable
         File.WriteAllBytes(index, bytes);
 
         using var restarted = new ServerFixture(_directory);
-        Assert.Equal(HttpStatusCode.NotFound, (await restarted.Client.GetAsync("/v1/memories/bad")).StatusCode);
+        var refused = await restarted.Client.GetAsync("/v1/memories/bad");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("index.faiss", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(20, (long)(await restarted.GetOk("/v1/memories/good"))["count"]!);
         // Its name stays taken, so a create cannot wipe what an operator must inspect.
         var create = await restarted.Post("/v1/memories", new { name = "bad", dimension = D });
