@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using VisualMemory.Core.Search;
 using VisualMemory.Datasets;
 using VisualMemory.Engine;
 using VisualMemory.Engine.Durability;
 using VisualMemory.Storage;
+using VisualMemory.TestSupport;
 
 // One durable memory written twice with the same data and the same steps, once into a local
 // directory and once into s3rver (npm, tools/s3rver), then loaded again and again. Two stored
@@ -52,18 +52,20 @@ Console.WriteLine($"generated in {watch.Elapsed.TotalSeconds:F1} s");
 
 var work = Directory.CreateTempSubdirectory("vm-load-bench-").FullName;
 var trainingSeconds = 0.0;
-S3rver? s3rver = null;
+// The same s3rver launcher the tests use (tests/VisualMemory.TestSupport).
+S3ServerFixture? s3rver = null;
 var s3Stores = new List<S3ObjectStore>();
 // Ctrl+C: stop s3rver (by its process id) and remove the temporary directory before exiting.
 Console.CancelKeyPress += (_, _) => Cleanup();
 try
 {
-    s3rver = S3rver.Start(Path.Combine(work, "s3rver-data"));
-    Console.WriteLine($"s3rver listening on {s3rver.ServiceUrl} (pid {s3rver.ProcessId})");
+    s3rver = new S3ServerFixture();
+    await s3rver.InitializeAsync();
+    Console.WriteLine($"s3rver listening on {s3rver.ServiceUrl}");
     var run = "run-" + Guid.NewGuid().ToString("N");
     S3ObjectStore S3Store(string prefix)
     {
-        var store = new S3ObjectStore(new S3ObjectStoreOptions { ServiceUrl = s3rver.ServiceUrl, Bucket = "vm-load-bench", Prefix = $"{run}/{prefix}" });
+        var store = new S3ObjectStore(new S3ObjectStoreOptions { ServiceUrl = s3rver.ServiceUrl, Bucket = S3ServerFixture.Bucket, Prefix = $"{run}/{prefix}" });
         s3Stores.Add(store);
         return store;
     }
@@ -245,7 +247,7 @@ finally
 void Cleanup()
 {
     s3Stores.ForEach(s => s.Dispose());
-    s3rver?.Dispose();
+    s3rver?.DisposeAsync().GetAwaiter().GetResult();
     if (Directory.Exists(work))
     {
         Directory.Delete(work, recursive: true);
@@ -313,109 +315,4 @@ internal sealed class Backend(string name, MemoryStorage log, MemoryStorage full
     public List<double> LogLoads { get; } = [];
     public List<double> FullLoads { get; } = [];
     public List<double> RawReads { get; } = [];
-}
-
-/// <summary>
-/// npm s3rver (tools/s3rver, installed by scripts/setup.sh) on 127.0.0.1 at a port the OS picks,
-/// as tests/VisualMemory.Storage.Tests/S3ServerFixture.cs starts it; stopped by its process id.
-/// </summary>
-internal sealed partial class S3rver : IDisposable
-{
-    private readonly Process _process;
-
-    private S3rver(Process process, Uri serviceUrl)
-    {
-        _process = process;
-        ServiceUrl = serviceUrl;
-    }
-
-    public Uri ServiceUrl { get; }
-
-    public int ProcessId => _process.Id;
-
-    public static S3rver Start(string dataDirectory)
-    {
-        var script = Path.Combine(RepositoryRoot(), "tools", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
-        if (!File.Exists(script))
-        {
-            throw new InvalidOperationException($"s3rver is not installed ({script} is missing): run scripts/setup.sh.");
-        }
-        Directory.CreateDirectory(dataDirectory);
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        // s3rver encrypts list continuation tokens with DES, which OpenSSL 3 offers only through the legacy provider.
-        foreach (var argument in new[] { "--openssl-legacy-provider", script, "--directory", dataDirectory, "--address", "127.0.0.1", "--port", "0", "--no-vhost-buckets" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null && ListeningLine().Match(e.Data) is { Success: true } match)
-            {
-                listening.TrySetResult(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
-            }
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("s3rver exited"));
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new S3rver(process, new Uri("http://127.0.0.1:1"));
-        try
-        {
-            var port = listening.Task.WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            while (true)
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    client.Connect("127.0.0.1", port);
-                    break;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    Thread.Sleep(50);
-                }
-            }
-            return new S3rver(process, new Uri($"http://127.0.0.1:{port}"));
-        }
-        catch
-        {
-            server.Dispose();
-            throw;
-        }
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "VisualMemoryCluster.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("Cannot find the repository root (VisualMemoryCluster.sln) above " + AppContext.BaseDirectory);
-    }
-
-    [GeneratedRegex(@"listening on [^\s:]+:(\d+)")]
-    private static partial Regex ListeningLine();
 }
