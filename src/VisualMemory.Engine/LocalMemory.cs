@@ -439,22 +439,41 @@ public sealed partial class LocalMemory : IDisposable
     }
 
     /// <summary>Like <see cref="Search"/> for rows already preprocessed (<see cref="Preprocess"/>).</summary>
-    public Neighbor[][] SearchNormalised(ReadOnlySpan<float> normalised, int k, int? nprobe = null, PruningMode? pruning = null)
+    public Neighbor[][] SearchNormalised(ReadOnlySpan<float> normalised, int k, int? nprobe = null, PruningMode? pruning = null) =>
+        SearchShards(normalised, k, nprobe, pruning, null);
+
+    /// <summary>
+    /// Like <see cref="SearchNormalised"/> over some shards only: what a shard host answers for the
+    /// shards a coordinator asks it for (the coordinator merges hosts' answers the same way).
+    /// </summary>
+    /// <param name="normalised">Preprocessed query rows.</param>
+    /// <param name="k">Neighbours per query.</param>
+    /// <param name="nprobe">IVF lists to visit; null uses the memory's default.</param>
+    /// <param name="pruning">Pruning mode; null uses the applied prune's mode.</param>
+    /// <param name="shards">Shard numbers to search; null searches every shard.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A shard number is not one of this memory's.</exception>
+    public Neighbor[][] SearchShards(ReadOnlySpan<float> normalised, int k, int? nprobe, PruningMode? pruning, IReadOnlyList<int>? shards)
     {
         var d = Definition.Dimension;
         var mode = pruning ?? Pruning.DefaultMode;
         var probe = nprobe ?? Definition.NProbe;
-        var perShard = new Neighbor[_shards.Length][][];
-        for (var s = 0; s < _shards.Length; s++)
+        var searched = shards ?? [.. Enumerable.Range(0, _shards.Length)];
+        foreach (var shard in searched)
         {
-            perShard[s] = _shards[s].Search(normalised, k, probe, mode);
+            ArgumentOutOfRangeException.ThrowIfNegative(shard, nameof(shards));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, _shards.Length, nameof(shards));
+        }
+        var perShard = new Neighbor[searched.Count][][];
+        for (var s = 0; s < searched.Count; s++)
+        {
+            perShard[s] = _shards[searched[s]].Search(normalised, k, probe, mode);
         }
         var nq = normalised.Length / d;
         var merged = new Neighbor[nq][];
-        var lists = new IReadOnlyList<Neighbor>[_shards.Length];
+        var lists = new IReadOnlyList<Neighbor>[searched.Count];
         for (var q = 0; q < nq; q++)
         {
-            for (var s = 0; s < _shards.Length; s++)
+            for (var s = 0; s < searched.Count; s++)
             {
                 lists[s] = perShard[s][q];
             }

@@ -6,11 +6,7 @@ using VisualMemory.Server.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Safe local default: loopback only, unless --urls / ASPNETCORE_URLS says otherwise.
-if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-{
-    builder.WebHost.UseUrls("http://127.0.0.1:5080");
-}
+var internalPort = NodeListeners.Configure(builder);
 
 builder.Services.Configure<ApiSettings>(builder.Configuration.GetSection("Api"));
 var nodeStorage = NodeStorage.FromConfiguration(builder.Configuration);
@@ -44,6 +40,10 @@ app.MapUnlearningEndpoints();
 app.MapTaxonomyEndpoints();
 app.MapLinearHeadEndpoints();
 app.MapAuditEndpoints();
+if (internalPort is { } port)
+{
+    app.MapInternalShardEndpoints(port);
+}
 app.Run();
 
 /// <summary>The server's entry point; public so integration tests can host it in process.</summary>

@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+using VisualMemory.Cluster.Protocol;
+
+namespace VisualMemory.Cluster.Transport;
+
+/// <summary>
+/// Calls shard hosts' <c>POST /internal/v1/shard-search</c> over HTTP/2 without TLS (h2c, prior
+/// knowledge): one multiplexed connection per host carries every concurrent request.
+/// </summary>
+/// <remarks>Thread-safe; share one instance per process.</remarks>
+public sealed class ShardSearchClient : IDisposable
+{
+    /// <summary>The route a shard host serves shard searches on (internal port only).</summary>
+    public const string Route = "/internal/v1/shard-search";
+
+    /// <summary>The media type of Protobuf request and response bodies.</summary>
+    public const string MediaType = "application/x-protobuf";
+
+    private readonly HttpClient _http;
+
+    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (a per-shard timeout).</summary>
+    public ShardSearchClient(TimeSpan timeout)
+    {
+        _http = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            // Cleartext HTTP/2 needs prior knowledge: never fall back to HTTP/1.1 silently.
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = timeout,
+        };
+    }
+
+    /// <summary>Sends <paramref name="request"/> to the host at <paramref name="node"/> (its internal base address).</summary>
+    /// <exception cref="HttpRequestException">The host is unreachable or answered with an error status (its problem text included).</exception>
+    /// <exception cref="TaskCanceledException">The call timed out or was canceled.</exception>
+    public async Task<ShardSearchResponse> SearchAsync(Uri node, ShardSearchRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(request);
+        using var content = new ByteArrayContent(request.ToByteArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
+        using var response = await _http.PostAsync(new Uri(node, Route), content, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException(
+                $"{node} answered {(int)response.StatusCode} to a shard search of memory '{request.Memory}': {System.Text.Encoding.UTF8.GetString(body)}",
+                null, response.StatusCode);
+        }
+        return ShardSearchResponse.Parser.ParseFrom(body);
+    }
+
+    /// <summary>Closes the connections.</summary>
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace VisualMemory.Server;
+
+/// <summary>
+/// Where the node listens: the public API on <c>--urls</c> (default http://127.0.0.1:5080), and, when
+/// <c>Cluster:InternalUrl</c> is set, node-to-node calls on a second port that speaks only HTTP/2
+/// (cleartext HTTP/2 needs prior knowledge, which a port shared with HTTP/1.1 clients cannot offer).
+/// </summary>
+internal static class NodeListeners
+{
+    private const string DefaultPublicUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Configures Kestrel; returns the internal port, or null when there is none.</summary>
+    /// <exception cref="InvalidOperationException">A URL is not an http URL on an IP address or localhost.</exception>
+    public static int? Configure(WebApplicationBuilder builder)
+    {
+        var configured = builder.Configuration["urls"];
+        var internalUrl = builder.Configuration["Cluster:InternalUrl"];
+        if (string.IsNullOrEmpty(internalUrl))
+        {
+            // Safe local default: loopback only, unless --urls / ASPNETCORE_URLS says otherwise.
+            if (string.IsNullOrEmpty(configured))
+            {
+                builder.WebHost.UseUrls(DefaultPublicUrl);
+            }
+            return null;
+        }
+        // Explicit listeners replace --urls in Kestrel, so the public ones are declared here too.
+        var publicEndpoints = (string.IsNullOrEmpty(configured) ? DefaultPublicUrl : configured)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(Parse).ToList();
+        var internalEndpoint = Parse(internalUrl);
+        builder.WebHost.ConfigureKestrel(options =>
+        {
+            foreach (var endpoint in publicEndpoints)
+            {
+                options.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            }
+            options.Listen(internalEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+        return internalEndpoint.Port;
+    }
+
+    private static IPEndPoint Parse(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new InvalidOperationException($"'{url}' must be an http URL such as http://127.0.0.1:5081 (TLS between nodes comes with the security work)");
+        }
+        var address = uri.Host switch
+        {
+            "localhost" => IPAddress.Loopback,
+            "*" or "+" or "0.0.0.0" => IPAddress.Any,
+            _ => IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip)
+                ? ip
+                : throw new InvalidOperationException($"'{url}': listen on an IP address (or localhost), not a host name"),
+        };
+        return new IPEndPoint(address, uri.Port);
+    }
+}
