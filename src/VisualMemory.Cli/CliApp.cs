@@ -26,6 +26,8 @@ internal static class CliApp
           unlearn  --memory NAME (--ids 1,2,3 | --source TAG | --label LABEL | --log)
           taxonomy --memory NAME --file PARENTS.json
           head     train --memory NAME [--epochs 10] [--learning-rate 0.001]
+          memory   show|seal|retrain --memory NAME
+                   counts and where the bytes are (RAM, object storage, write-ahead log); seal now; retrain the quantizer
         """;
 
     public static async Task<int> Run(string[] args, TextWriter output, TextWriter error, Func<string, HttpClient> httpFor)
@@ -47,7 +49,7 @@ internal static class CliApp
                 return PrepareCommand.Run(args[1], new CliArguments(args[2..]), output);
             }
             // Commands with an action word ("vm prune run ...") take it before the options.
-            var hasAction = command is "prune" or "head";
+            var hasAction = command is "prune" or "head" or "memory";
             if (hasAction && (args.Length < 2 || args[1].StartsWith("--", StringComparison.Ordinal)))
             {
                 throw new UsageException($"{command} needs an action");
@@ -70,6 +72,7 @@ internal static class CliApp
                 "unlearn" => await UnlearnCommand.Run(api, options, output).ConfigureAwait(false),
                 "taxonomy" => await TaxonomyCommand.Run(api, options, output).ConfigureAwait(false),
                 "head" => await LinearHeadCommand.Run(api, args[1], options, output).ConfigureAwait(false),
+                "memory" => await MemoryCommand.Run(api, args[1], options, output).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

@@ -57,6 +57,10 @@ public sealed class CapabilityCliTests : CliHarness
         var log = await Vm("unlearn", "--memory", "m", "--log");
         Assert.Equal(2, log.Output.Trim().Split('\n').Length);
         Assert.Contains("#2", log.Output);
+        // Until a checkpoint, the log (write-ahead log) still holds the items.
+        Assert.Contains("forgetting pending", log.Output);
+        Assert.Equal(0, (await Vm("memory", "seal", "--memory", "m")).Exit);
+        Assert.DoesNotContain("pending", (await Vm("unlearn", "--memory", "m", "--log")).Output);
 
         var classify = await Vm("classify", "--memory", "m", "--vectors", vectors, "--row", "0");
         Assert.Equal(4, classify.Exit);
@@ -93,5 +97,25 @@ public sealed class CapabilityCliTests : CliHarness
         await File.WriteAllTextAsync(parents, "not json");
         Assert.Equal(3, (await Vm("taxonomy", "--memory", "m", "--file", parents)).Exit);
         Assert.Equal(2, (await Vm("classify", "--memory", "m", "--vectors", vectors, "--lambda", "half")).Exit);
+    }
+
+    [Fact]
+    public async Task Memory_show_seal_and_retrain_report_where_the_bytes_are()
+    {
+        await Ingest(120, "set-b");
+        var show = await Vm("memory", "show", "--memory", "m");
+        Assert.Equal(0, show.Exit);
+        Assert.Contains("m: 120 items", show.Output);
+        Assert.Contains("in 0 segments", show.Output);
+        Assert.DoesNotContain("log 0 records", show.Output);
+        var sealedNow = await Vm("memory", "seal", "--memory", "m");
+        Assert.Contains("log 0 records", sealedNow.Output);
+        Assert.DoesNotContain("in 0 segments", sealedNow.Output);
+        var retrain = await Vm("memory", "retrain", "--memory", "m");
+        Assert.Equal(0, retrain.Exit);
+        Assert.Contains("m: 120 items", retrain.Output);
+        Assert.Equal(4, (await Vm("memory", "show", "--memory", "nope")).Exit);
+        Assert.Equal(2, (await Vm("memory", "explode", "--memory", "m")).Exit);
+        Assert.Equal(2, (await Vm("memory", "--memory", "m")).Exit);
     }
 }

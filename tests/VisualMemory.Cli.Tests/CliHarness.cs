@@ -11,7 +11,10 @@ public abstract class CliHarness : IDisposable
     protected CliHarness()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("vm-cli-").FullName;
-        _server = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("data-dir", Path.Combine(Directory, "data")));
+        // Background checkpoints only when a command asks (vm memory seal), so what the CLI shows is deterministic.
+        _server = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+            .UseSetting("data-dir", Path.Combine(Directory, "data"))
+            .UseSetting("Memory:CheckpointIntervalMilliseconds", "3600000"));
     }
 
     /// <summary>Scratch directory for data files, deleted afterwards.</summary>

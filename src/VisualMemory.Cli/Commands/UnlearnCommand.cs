@@ -18,8 +18,11 @@ internal static class UnlearnCommand
             var log = await api.Get($"/v1/memories/{memory}/unlearning").ConfigureAwait(false) ?? throw new ServerException($"memory '{memory}' not found");
             foreach (var r in log["records"]!.AsArray())
             {
+                var forgotten = r!["forgottenAt"] is { } at
+                    ? string.Create(CultureInfo.InvariantCulture, $"forgotten {(DateTimeOffset)at:u}")
+                    : "forgetting pending (a stored object may still hold them)";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"#{(long)r!["sequence"]!} {(DateTimeOffset)r["at"]!:u} {(string?)r["kind"]} {(string?)r["selector"]}: {(long)r["deleted"]!} deleted"));
+                    $"#{(long)r["sequence"]!} {(DateTimeOffset)r["at"]!:u} {(string?)r["kind"]} {(string?)r["selector"]}: {(long)r["deleted"]!} deleted, {forgotten}"));
             }
             return 0;
         }
