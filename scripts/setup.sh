@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy dataset-fashion-mnist curl nodejs)
+# postgresql: server binaries for the control-plane tests, whose fixture runs its own temporary
+# cluster on a free port; a cluster the package itself may start is left alone and never used.
+APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy dataset-fashion-mnist curl nodejs postgresql)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

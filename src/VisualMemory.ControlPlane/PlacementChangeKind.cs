@@ -1,0 +1,14 @@
+namespace VisualMemory.ControlPlane;
+
+/// <summary>What a placement change does to a replica.</summary>
+public enum PlacementChangeKind
+{
+    /// <summary>Place a new replica on the node (state Loading).</summary>
+    Add,
+
+    /// <summary>Take the replica off the node.</summary>
+    Remove,
+
+    /// <summary>Mark the replica as leaving (state Draining).</summary>
+    MarkDraining,
+}

@@ -1,0 +1,347 @@
+using Npgsql;
+
+namespace VisualMemory.ControlPlane;
+
+/// <summary>
+/// The cluster store on PostgreSQL, the one source of truth every node shares: each operation is one
+/// transaction, leases are judged by the server's clock, and the controller check of a placement
+/// write happens inside the placement's own transaction under a row lock (docs/control-plane.md).
+/// </summary>
+public sealed class PostgresClusterStore : IClusterStore
+{
+    private const int SchemaVersion = 1;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+
+    /// <summary>A store on its own data source built from <paramref name="connectionString"/> (disposed with the store).</summary>
+    public PostgresClusterStore(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _ownsDataSource = true;
+    }
+
+    /// <summary>A store on a data source the caller owns (not disposed with the store).</summary>
+    public PostgresClusterStore(NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+        _ownsDataSource = false;
+    }
+
+    /// <inheritdoc />
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            // Nodes starting together all migrate: the advisory lock makes them take turns, so
+            // CREATE TABLE IF NOT EXISTS and the version check never race.
+            await ExecuteAsync(connection, transaction, PostgresSql.LockMigration, cancellationToken, ("key", PostgresSql.MigrationLockKey)).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, PostgresSql.CreateVersionTable, cancellationToken).ConfigureAwait(false);
+            var version = (int)(await ScalarAsync(connection, transaction, PostgresSql.CurrentVersion, cancellationToken).ConfigureAwait(false))!;
+            if (version < 1)
+            {
+                await ExecuteAsync(connection, transaction, PostgresSql.SchemaV1, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, PostgresSql.RecordVersion, cancellationToken, ("version", SchemaVersion)).ConfigureAwait(false);
+            }
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<NodeRecord> RegisterNodeAsync(string name, string address, NodeRoles roles, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        ArgumentNullException.ThrowIfNull(address);
+        StoreArguments.Lease(lease, nameof(lease));
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            var nodes = await ReadAsync(connection, transaction, PostgresSql.RegisterNode, ReadNode, cancellationToken,
+                ("name", name), ("address", address), ("roles", (int)roles), ("lease", lease)).ConfigureAwait(false);
+            return nodes[0];
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> HeartbeatAsync(string name, TimeSpan lease, long bytesHosted, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        StoreArguments.Lease(lease, nameof(lease));
+        return await InTransactionAsync(async (connection, transaction) =>
+            await ExecuteAsync(connection, transaction, PostgresSql.Heartbeat, cancellationToken,
+                ("name", name), ("lease", lease), ("bytes", bytesHosted)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<NodeRecord>> ListNodesAsync(CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.ListNodes, ReadNode, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<bool> SetDrainingAsync(string name, bool draining, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        return await InTransactionAsync(async (connection, transaction) =>
+            await ExecuteAsync(connection, transaction, PostgresSql.SetDraining, cancellationToken,
+                ("name", name), ("draining", draining)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> DeclareDeadNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var names = await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.DeclareDead, reader => reader.GetString(0), cancellationToken), cancellationToken).ConfigureAwait(false);
+        return [.. names.Order(StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc />
+    public async Task<ControllerLease?> TryAcquireControllerAsync(string name, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        StoreArguments.Lease(lease, nameof(lease));
+        var leases = await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.AcquireController, ReadLease, cancellationToken,
+                ("name", name), ("lease", lease)), cancellationToken).ConfigureAwait(false);
+        return leases.Count == 1 ? leases[0] : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ReleaseControllerAsync(string name, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        return await InTransactionAsync(async (connection, transaction) =>
+            await ExecuteAsync(connection, transaction, PostgresSql.ReleaseController, cancellationToken, ("name", name)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<ControllerLease?> GetControllerAsync(CancellationToken cancellationToken = default)
+    {
+        var leases = await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.GetController, ReadLease, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return leases.Count == 1 ? leases[0] : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CreateMemoryAsync(string name, string definitionJson, int shards, int replicationFactor, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Memory(name, definitionJson, shards, replicationFactor);
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            var created = await ExecuteAsync(connection, transaction, PostgresSql.CreateMemory, cancellationToken,
+                ("name", name), ("definition", definitionJson), ("shards", shards), ("replication", replicationFactor)).ConfigureAwait(false) == 1;
+            if (created)
+            {
+                await ExecuteAsync(connection, transaction, PostgresSql.CreateShards, cancellationToken, ("name", name), ("shards", shards)).ConfigureAwait(false);
+            }
+            return created;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<MemoryRecord>> ListMemoriesAsync(CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.ListMemories, reader => new MemoryRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4)),
+                cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<bool> DropMemoryAsync(string name, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        return await InTransactionAsync(async (connection, transaction) =>
+            await ExecuteAsync(connection, transaction, PostgresSql.DropMemory, cancellationToken, ("name", name)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AssignmentRecord>> ListAssignmentsAsync(string? memory = null, CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.ListAssignments, reader => new AssignmentRecord(
+                reader.GetString(0), reader.GetInt32(1), reader.GetString(2), Enum.Parse<AssignmentState>(reader.GetString(3)), reader.GetInt64(4)),
+                cancellationToken, ("memory", (object?)memory ?? DBNull.Value)), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<PlacementOutcome> ApplyPlacementAsync(string controllerName, long controllerEpoch, IReadOnlyList<PlacementChange> changes, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(controllerName, nameof(controllerName));
+        StoreArguments.Changes(changes);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                PlacementOutcome outcome;
+                try
+                {
+                    outcome = await ApplyAsync(connection, transaction, controllerName, controllerEpoch, changes, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+                {
+                    outcome = PlacementOutcome.Conflict;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+                {
+                    outcome = PlacementOutcome.Invalid;
+                }
+                if (outcome == PlacementOutcome.Applied)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                }
+                return outcome;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ReportReadyAsync(string memory, int shard, string node, long epoch, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(node, nameof(node));
+        return await InTransactionAsync(async (connection, transaction) =>
+            await ExecuteAsync(connection, transaction, PostgresSql.ReportReady, cancellationToken,
+                ("memory", memory), ("shard", shard), ("node", node), ("epoch", epoch)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<PlacementOutcome> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string controllerName, long controllerEpoch, IReadOnlyList<PlacementChange> changes, CancellationToken cancellationToken)
+    {
+        // The lease check and the writes share one transaction, and the check locks the controller
+        // row: a rival's takeover (an UPDATE of that row) waits for this commit, and if it committed
+        // first, FOR UPDATE re-reads the new row and finds no match. A deposed controller never writes.
+        var held = await ScalarAsync(connection, transaction, PostgresSql.LockControllerIfHeld, cancellationToken,
+            ("name", controllerName), ("epoch", controllerEpoch)).ConfigureAwait(false);
+        if (held is null)
+        {
+            return PlacementOutcome.NotController;
+        }
+        foreach (var change in changes)
+        {
+            var epoch = await ScalarAsync(connection, transaction, PostgresSql.BumpShardEpoch, cancellationToken,
+                ("memory", change.Memory), ("shard", change.Shard)).ConfigureAwait(false);
+            if (epoch is null)
+            {
+                return PlacementOutcome.Invalid;
+            }
+            var parameters = new (string, object)[] { ("memory", change.Memory), ("shard", change.Shard), ("node", change.Node), ("epoch", (long)epoch) };
+            switch (change.Kind)
+            {
+                case PlacementChangeKind.Add:
+                    if (await ScalarAsync(connection, transaction, PostgresSql.NodeExists, cancellationToken, ("node", change.Node)).ConfigureAwait(false) is null)
+                    {
+                        return PlacementOutcome.Invalid;
+                    }
+                    await ExecuteAsync(connection, transaction, PostgresSql.AddAssignment, cancellationToken, parameters).ConfigureAwait(false);
+                    break;
+                case PlacementChangeKind.Remove:
+                    if (await ExecuteAsync(connection, transaction, PostgresSql.RemoveAssignment, cancellationToken, parameters[..3]).ConfigureAwait(false) != 1)
+                    {
+                        return PlacementOutcome.Conflict;
+                    }
+                    break;
+                case PlacementChangeKind.MarkDraining:
+                    if (await ExecuteAsync(connection, transaction, PostgresSql.DrainAssignment, cancellationToken, parameters).ConfigureAwait(false) != 1)
+                    {
+                        return PlacementOutcome.Conflict;
+                    }
+                    break;
+                default:
+                    return PlacementOutcome.Invalid;
+            }
+        }
+        return PlacementOutcome.Applied;
+    }
+
+    private static NodeRecord ReadNode(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        (NodeRoles)reader.GetInt32(2),
+        reader.GetFieldValue<DateTimeOffset>(3),
+        reader.GetFieldValue<DateTimeOffset>(4),
+        reader.GetFieldValue<DateTimeOffset>(5),
+        reader.GetBoolean(6),
+        reader.GetBoolean(7),
+        reader.GetInt64(8));
+
+    private static ControllerLease ReadLease(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2));
+
+    private async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var result = await work(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+        }
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var command = Command(connection, transaction, sql, parameters);
+        await using (command.ConfigureAwait(false))
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var command = Command(connection, transaction, sql, parameters);
+        await using (command.ConfigureAwait(false))
+        {
+            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return value is DBNull ? null : value;
+        }
+    }
+
+    private static async Task<IReadOnlyList<T>> ReadAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var command = Command(connection, transaction, sql, parameters);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var rows = new List<T>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(read(reader));
+                }
+                return rows;
+            }
+        }
+    }
+}

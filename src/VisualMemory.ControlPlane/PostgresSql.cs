@@ -1,0 +1,164 @@
+namespace VisualMemory.ControlPlane;
+
+/// <summary>
+/// Every SQL statement of <see cref="PostgresClusterStore"/>, in one place. Lease times always come
+/// from the server's now() (the transaction's start), never from a node's clock.
+/// </summary>
+internal static class PostgresSql
+{
+    /// <summary>Serialises concurrent migrations from several nodes (an arbitrary, fixed advisory lock key).</summary>
+    public const long MigrationLockKey = 0x564D_4350; // "VMCP"
+
+    public const string LockMigration = "SELECT pg_advisory_xact_lock(@key)";
+
+    public const string CreateVersionTable = """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version integer PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now())
+        """;
+
+    public const string CurrentVersion = "SELECT coalesce(max(version), 0) FROM schema_version";
+
+    public const string RecordVersion = "INSERT INTO schema_version (version) VALUES (@version)";
+
+    /// <summary>Schema version 1. The controller table holds exactly one row (id = 1), so acquiring the lease is one row update that the database serialises.</summary>
+    public const string SchemaV1 = """
+        CREATE TABLE nodes (
+            name text PRIMARY KEY,
+            address text NOT NULL,
+            roles integer NOT NULL,
+            registered_at timestamptz NOT NULL,
+            last_heartbeat_at timestamptz NOT NULL,
+            lease_expires_at timestamptz NOT NULL,
+            dead boolean NOT NULL DEFAULT false,
+            draining boolean NOT NULL DEFAULT false,
+            bytes_hosted bigint NOT NULL DEFAULT 0);
+        CREATE TABLE controller (
+            id integer PRIMARY KEY CHECK (id = 1),
+            holder text NULL,
+            epoch bigint NOT NULL,
+            expires_at timestamptz NULL);
+        INSERT INTO controller (id, holder, epoch, expires_at) VALUES (1, NULL, 0, NULL);
+        CREATE TABLE memories (
+            name text PRIMARY KEY,
+            definition text NOT NULL,
+            shards integer NOT NULL CHECK (shards >= 1),
+            replication_factor integer NOT NULL CHECK (replication_factor >= 1),
+            created_at timestamptz NOT NULL);
+        CREATE TABLE memory_shards (
+            memory text NOT NULL REFERENCES memories (name) ON DELETE CASCADE,
+            shard integer NOT NULL,
+            epoch bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (memory, shard));
+        CREATE TABLE assignments (
+            memory text NOT NULL,
+            shard integer NOT NULL,
+            node text NOT NULL REFERENCES nodes (name),
+            state text NOT NULL CHECK (state IN ('Loading', 'Ready', 'Draining')),
+            epoch bigint NOT NULL,
+            PRIMARY KEY (memory, shard, node),
+            FOREIGN KEY (memory, shard) REFERENCES memory_shards (memory, shard) ON DELETE CASCADE);
+        CREATE INDEX assignments_node ON assignments (node);
+        """;
+
+    private const string NodeColumns = """
+        name, address, roles, registered_at, last_heartbeat_at, lease_expires_at,
+        (NOT dead AND lease_expires_at > now()) AS alive, draining, bytes_hosted
+        """;
+
+    public const string RegisterNode = $"""
+        INSERT INTO nodes AS n (name, address, roles, registered_at, last_heartbeat_at, lease_expires_at, dead)
+        VALUES (@name, @address, @roles, now(), now(), now() + @lease, false)
+        ON CONFLICT (name) DO UPDATE SET
+            address = excluded.address, roles = excluded.roles, registered_at = excluded.registered_at,
+            last_heartbeat_at = excluded.last_heartbeat_at, lease_expires_at = excluded.lease_expires_at, dead = false
+        RETURNING {NodeColumns}
+        """;
+
+    public const string Heartbeat = """
+        UPDATE nodes SET last_heartbeat_at = now(), lease_expires_at = now() + @lease, bytes_hosted = @bytes
+        WHERE name = @name AND NOT dead
+        """;
+
+    public const string ListNodes = $"SELECT {NodeColumns} FROM nodes ORDER BY name";
+
+    public const string SetDraining = "UPDATE nodes SET draining = @draining WHERE name = @name";
+
+    public const string DeclareDead = """
+        UPDATE nodes SET dead = true WHERE NOT dead AND lease_expires_at <= now() RETURNING name
+        """;
+
+    /// <summary>
+    /// One statement: the row lock it takes makes concurrent attempts queue, and each re-checks the
+    /// WHERE clause against the row the previous one committed, so only one can take a live lease.
+    /// SET expressions read the old row, so the epoch moves only when the holder changes.
+    /// </summary>
+    public const string AcquireController = """
+        UPDATE controller SET
+            epoch = CASE WHEN holder = @name THEN epoch ELSE epoch + 1 END,
+            holder = @name,
+            expires_at = now() + @lease
+        WHERE id = 1 AND (holder IS NULL OR holder = @name OR expires_at <= now())
+        RETURNING holder, epoch, expires_at
+        """;
+
+    public const string ReleaseController = """
+        UPDATE controller SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = @name
+        """;
+
+    public const string GetController = """
+        SELECT holder, epoch, expires_at FROM controller WHERE id = 1 AND holder IS NOT NULL AND expires_at > now()
+        """;
+
+    /// <summary>Locks the controller row for the rest of the placement transaction: no new holder can commit until the placement has.</summary>
+    public const string LockControllerIfHeld = """
+        SELECT 1 FROM controller WHERE id = 1 AND holder = @name AND epoch = @epoch AND expires_at > now() FOR UPDATE
+        """;
+
+    public const string CreateMemory = """
+        INSERT INTO memories (name, definition, shards, replication_factor, created_at)
+        VALUES (@name, @definition, @shards, @replication, now())
+        ON CONFLICT (name) DO NOTHING
+        """;
+
+    public const string CreateShards = """
+        INSERT INTO memory_shards (memory, shard) SELECT @name, s FROM generate_series(0, @shards - 1) AS s
+        """;
+
+    public const string ListMemories = """
+        SELECT name, definition, shards, replication_factor, created_at FROM memories ORDER BY name
+        """;
+
+    /// <summary>Shards and assignments go with it (ON DELETE CASCADE).</summary>
+    public const string DropMemory = "DELETE FROM memories WHERE name = @name";
+
+    public const string ListAssignments = """
+        SELECT memory, shard, node, state, epoch FROM assignments
+        WHERE @memory::text IS NULL OR memory = @memory
+        ORDER BY memory, shard, node
+        """;
+
+    /// <summary>Bumps and locks the shard row, so placements of one shard queue behind each other.</summary>
+    public const string BumpShardEpoch = """
+        UPDATE memory_shards SET epoch = epoch + 1 WHERE memory = @memory AND shard = @shard RETURNING epoch
+        """;
+
+    public const string AddAssignment = """
+        INSERT INTO assignments (memory, shard, node, state, epoch) VALUES (@memory, @shard, @node, 'Loading', @epoch)
+        """;
+
+    public const string RemoveAssignment = """
+        DELETE FROM assignments WHERE memory = @memory AND shard = @shard AND node = @node
+        """;
+
+    public const string DrainAssignment = """
+        UPDATE assignments SET state = 'Draining', epoch = @epoch WHERE memory = @memory AND shard = @shard AND node = @node
+        """;
+
+    public const string ReportReady = """
+        UPDATE assignments SET state = 'Ready'
+        WHERE memory = @memory AND shard = @shard AND node = @node AND epoch = @epoch AND state = 'Loading'
+        """;
+
+    public const string NodeExists = "SELECT 1 FROM nodes WHERE name = @node";
+}

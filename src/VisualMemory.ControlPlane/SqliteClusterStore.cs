@@ -1,0 +1,378 @@
+using Microsoft.Data.Sqlite;
+
+namespace VisualMemory.ControlPlane;
+
+/// <summary>
+/// The cluster store of an embedded single node, in one SQLite file. The same contract as
+/// <see cref="PostgresClusterStore"/>: every operation is one write transaction (BEGIN IMMEDIATE, so
+/// transactions from several connections queue rather than interleave), and leases are judged by
+/// this store's <see cref="TimeProvider"/>, read after the write lock is taken, since on one node
+/// there is only one clock to agree on.
+/// </summary>
+public sealed class SqliteClusterStore : IClusterStore
+{
+    private const int SchemaVersion = 1;
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+
+    /// <summary>A store in the SQLite file at <paramref name="path"/> (created when missing), on the system clock unless <paramref name="timeProvider"/> is given.</summary>
+    public SqliteClusterStore(string path, TimeProvider? timeProvider = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            // Memory drops cascade to shards and assignments; SQLite enforces foreign keys only when asked.
+            ForeignKeys = true,
+            Pooling = true,
+            // Seconds a transaction waits for another connection's write lock before failing.
+            DefaultTimeout = 30,
+        }.ToString();
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        // WAL lets readers go on while a writer commits; it is a property of the file, set outside a transaction.
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var pragma = new SqliteCommand(SqliteSql.Pragmas, connection);
+            await using (pragma.ConfigureAwait(false))
+            {
+                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await InTransactionAsync(async (connection, transaction, now) =>
+        {
+            await ExecuteAsync(connection, transaction, SqliteSql.CreateVersionTable, cancellationToken).ConfigureAwait(false);
+            var version = (long)(await ScalarAsync(connection, transaction, SqliteSql.CurrentVersion, cancellationToken).ConfigureAwait(false))!;
+            if (version < 1)
+            {
+                await ExecuteAsync(connection, transaction, SqliteSql.SchemaV1, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", SchemaVersion), ("now", now)).ConfigureAwait(false);
+            }
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<NodeRecord> RegisterNodeAsync(string name, string address, NodeRoles roles, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        ArgumentNullException.ThrowIfNull(address);
+        StoreArguments.Lease(lease, nameof(lease));
+        return await InTransactionAsync(async (connection, transaction, now) =>
+        {
+            var nodes = await ReadAsync(connection, transaction, SqliteSql.RegisterNode, ReadNode, cancellationToken,
+                ("name", name), ("address", address), ("roles", (int)roles), ("now", now), ("expires", now + lease.Ticks)).ConfigureAwait(false);
+            return nodes[0];
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> HeartbeatAsync(string name, TimeSpan lease, long bytesHosted, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        StoreArguments.Lease(lease, nameof(lease));
+        return await InTransactionAsync(async (connection, transaction, now) =>
+            await ExecuteAsync(connection, transaction, SqliteSql.Heartbeat, cancellationToken,
+                ("name", name), ("now", now), ("expires", now + lease.Ticks), ("bytes", bytesHosted)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<NodeRecord>> ListNodesAsync(CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction, now) =>
+            ReadAsync(connection, transaction, SqliteSql.ListNodes, ReadNode, cancellationToken, ("now", now)), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<bool> SetDrainingAsync(string name, bool draining, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        return await InTransactionAsync(async (connection, transaction, _) =>
+            await ExecuteAsync(connection, transaction, SqliteSql.SetDraining, cancellationToken,
+                ("name", name), ("draining", draining)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> DeclareDeadNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var names = await InTransactionAsync((connection, transaction, now) =>
+            ReadAsync(connection, transaction, SqliteSql.DeclareDead, reader => reader.GetString(0), cancellationToken, ("now", now)), cancellationToken).ConfigureAwait(false);
+        return [.. names.Order(StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc />
+    public async Task<ControllerLease?> TryAcquireControllerAsync(string name, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        StoreArguments.Lease(lease, nameof(lease));
+        var leases = await InTransactionAsync((connection, transaction, now) =>
+            ReadAsync(connection, transaction, SqliteSql.AcquireController, ReadLease, cancellationToken,
+                ("name", name), ("now", now), ("expires", now + lease.Ticks)), cancellationToken).ConfigureAwait(false);
+        return leases.Count == 1 ? leases[0] : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ReleaseControllerAsync(string name, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        return await InTransactionAsync(async (connection, transaction, _) =>
+            await ExecuteAsync(connection, transaction, SqliteSql.ReleaseController, cancellationToken, ("name", name)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<ControllerLease?> GetControllerAsync(CancellationToken cancellationToken = default)
+    {
+        var leases = await InTransactionAsync((connection, transaction, now) =>
+            ReadAsync(connection, transaction, SqliteSql.GetController, ReadLease, cancellationToken, ("now", now)), cancellationToken).ConfigureAwait(false);
+        return leases.Count == 1 ? leases[0] : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CreateMemoryAsync(string name, string definitionJson, int shards, int replicationFactor, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Memory(name, definitionJson, shards, replicationFactor);
+        return await InTransactionAsync(async (connection, transaction, now) =>
+        {
+            var created = await ExecuteAsync(connection, transaction, SqliteSql.CreateMemory, cancellationToken,
+                ("name", name), ("definition", definitionJson), ("shards", shards), ("replication", replicationFactor), ("now", now)).ConfigureAwait(false) == 1;
+            if (created)
+            {
+                await ExecuteAsync(connection, transaction, SqliteSql.CreateShards, cancellationToken, ("name", name), ("shards", shards)).ConfigureAwait(false);
+            }
+            return created;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<MemoryRecord>> ListMemoriesAsync(CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction, _) =>
+            ReadAsync(connection, transaction, SqliteSql.ListMemories, reader => new MemoryRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), Time(reader.GetInt64(4))),
+                cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<bool> DropMemoryAsync(string name, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(name, nameof(name));
+        return await InTransactionAsync(async (connection, transaction, _) =>
+            await ExecuteAsync(connection, transaction, SqliteSql.DropMemory, cancellationToken, ("name", name)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AssignmentRecord>> ListAssignmentsAsync(string? memory = null, CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction, _) =>
+            ReadAsync(connection, transaction, SqliteSql.ListAssignments, reader => new AssignmentRecord(
+                reader.GetString(0), reader.GetInt32(1), reader.GetString(2), Enum.Parse<AssignmentState>(reader.GetString(3)), reader.GetInt64(4)),
+                cancellationToken, ("memory", (object?)memory ?? DBNull.Value)), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<PlacementOutcome> ApplyPlacementAsync(string controllerName, long controllerEpoch, IReadOnlyList<PlacementChange> changes, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(controllerName, nameof(controllerName));
+        StoreArguments.Changes(changes);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // BEGIN IMMEDIATE holds the database's one write lock from here to the commit, so no
+            // rival can take the controller lease between the check and the writes.
+            var transaction = connection.BeginTransaction(deferred: false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var now = _time.GetUtcNow().UtcTicks;
+                PlacementOutcome outcome;
+                try
+                {
+                    outcome = await ApplyAsync(connection, transaction, controllerName, controllerEpoch, changes, now, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SqliteException e) when (e.SqliteExtendedErrorCode == ForeignKeyViolation)
+                {
+                    outcome = PlacementOutcome.Invalid;
+                }
+                catch (SqliteException e) when (e.SqliteErrorCode == ConstraintViolation)
+                {
+                    outcome = PlacementOutcome.Conflict;
+                }
+                if (outcome == PlacementOutcome.Applied)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                }
+                return outcome;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ReportReadyAsync(string memory, int shard, string node, long epoch, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(node, nameof(node));
+        return await InTransactionAsync(async (connection, transaction, _) =>
+            await ExecuteAsync(connection, transaction, SqliteSql.ReportReady, cancellationToken,
+                ("memory", memory), ("shard", shard), ("node", node), ("epoch", epoch)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file open; release them so the file can be moved or deleted.
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
+    private const int ForeignKeyViolation = 787; // SQLITE_CONSTRAINT_FOREIGNKEY
+
+    private static async Task<PlacementOutcome> ApplyAsync(SqliteConnection connection, SqliteTransaction transaction, string controllerName, long controllerEpoch, IReadOnlyList<PlacementChange> changes, long now, CancellationToken cancellationToken)
+    {
+        var held = await ScalarAsync(connection, transaction, SqliteSql.ControllerHeld, cancellationToken,
+            ("name", controllerName), ("epoch", controllerEpoch), ("now", now)).ConfigureAwait(false);
+        if (held is null)
+        {
+            return PlacementOutcome.NotController;
+        }
+        foreach (var change in changes)
+        {
+            var epoch = await ScalarAsync(connection, transaction, SqliteSql.BumpShardEpoch, cancellationToken,
+                ("memory", change.Memory), ("shard", change.Shard)).ConfigureAwait(false);
+            if (epoch is null)
+            {
+                return PlacementOutcome.Invalid;
+            }
+            var parameters = new (string, object)[] { ("memory", change.Memory), ("shard", change.Shard), ("node", change.Node), ("epoch", (long)epoch) };
+            switch (change.Kind)
+            {
+                case PlacementChangeKind.Add:
+                    if (await ScalarAsync(connection, transaction, SqliteSql.NodeExists, cancellationToken, ("node", change.Node)).ConfigureAwait(false) is null)
+                    {
+                        return PlacementOutcome.Invalid;
+                    }
+                    await ExecuteAsync(connection, transaction, SqliteSql.AddAssignment, cancellationToken, parameters).ConfigureAwait(false);
+                    break;
+                case PlacementChangeKind.Remove:
+                    if (await ExecuteAsync(connection, transaction, SqliteSql.RemoveAssignment, cancellationToken, parameters[..3]).ConfigureAwait(false) != 1)
+                    {
+                        return PlacementOutcome.Conflict;
+                    }
+                    break;
+                case PlacementChangeKind.MarkDraining:
+                    if (await ExecuteAsync(connection, transaction, SqliteSql.DrainAssignment, cancellationToken, parameters).ConfigureAwait(false) != 1)
+                    {
+                        return PlacementOutcome.Conflict;
+                    }
+                    break;
+                default:
+                    return PlacementOutcome.Invalid;
+            }
+        }
+        return PlacementOutcome.Applied;
+    }
+
+    private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    private static NodeRecord ReadNode(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        (NodeRoles)reader.GetInt32(2),
+        Time(reader.GetInt64(3)),
+        Time(reader.GetInt64(4)),
+        Time(reader.GetInt64(5)),
+        reader.GetBoolean(6),
+        reader.GetBoolean(7),
+        reader.GetInt64(8));
+
+    private static ControllerLease ReadLease(SqliteDataReader reader) =>
+        new(reader.GetString(0), reader.GetInt64(1), Time(reader.GetInt64(2)));
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<T> InTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, long, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = connection.BeginTransaction(deferred: false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // Read the clock only once the write lock is held, so commit order and time order agree.
+                var result = await work(connection, transaction, _time.GetUtcNow().UtcTicks).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+        }
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = new SqliteCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var command = Command(connection, transaction, sql, parameters);
+        await using (command.ConfigureAwait(false))
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var command = Command(connection, transaction, sql, parameters);
+        await using (command.ConfigureAwait(false))
+        {
+            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return value is DBNull ? null : value;
+        }
+    }
+
+    private static async Task<IReadOnlyList<T>> ReadAsync<T>(SqliteConnection connection, SqliteTransaction transaction, string sql, Func<SqliteDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var command = Command(connection, transaction, sql, parameters);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var rows = new List<T>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(read(reader));
+                }
+                return rows;
+            }
+        }
+    }
+}

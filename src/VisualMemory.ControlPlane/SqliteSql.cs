@@ -1,0 +1,154 @@
+namespace VisualMemory.ControlPlane;
+
+/// <summary>
+/// Every SQL statement of <see cref="SqliteClusterStore"/>, in one place. Times are UTC ticks
+/// (INTEGER) passed in from the store's clock, so comparisons are plain integer comparisons.
+/// </summary>
+internal static class SqliteSql
+{
+    public const string Pragmas = "PRAGMA journal_mode = WAL";
+
+    public const string CreateVersionTable = """
+        CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)
+        """;
+
+    public const string CurrentVersion = "SELECT coalesce(max(version), 0) FROM schema_version";
+
+    public const string RecordVersion = "INSERT INTO schema_version (version, applied_at) VALUES (@version, @now)";
+
+    /// <summary>Schema version 1, the same tables as PostgreSQL's.</summary>
+    public const string SchemaV1 = """
+        CREATE TABLE nodes (
+            name TEXT PRIMARY KEY,
+            address TEXT NOT NULL,
+            roles INTEGER NOT NULL,
+            registered_at INTEGER NOT NULL,
+            last_heartbeat_at INTEGER NOT NULL,
+            lease_expires_at INTEGER NOT NULL,
+            dead INTEGER NOT NULL DEFAULT 0,
+            draining INTEGER NOT NULL DEFAULT 0,
+            bytes_hosted INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE controller (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            holder TEXT NULL,
+            epoch INTEGER NOT NULL,
+            expires_at INTEGER NULL);
+        INSERT INTO controller (id, holder, epoch, expires_at) VALUES (1, NULL, 0, NULL);
+        CREATE TABLE memories (
+            name TEXT PRIMARY KEY,
+            definition TEXT NOT NULL,
+            shards INTEGER NOT NULL CHECK (shards >= 1),
+            replication_factor INTEGER NOT NULL CHECK (replication_factor >= 1),
+            created_at INTEGER NOT NULL);
+        CREATE TABLE memory_shards (
+            memory TEXT NOT NULL REFERENCES memories (name) ON DELETE CASCADE,
+            shard INTEGER NOT NULL,
+            epoch INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (memory, shard));
+        CREATE TABLE assignments (
+            memory TEXT NOT NULL,
+            shard INTEGER NOT NULL,
+            node TEXT NOT NULL REFERENCES nodes (name),
+            state TEXT NOT NULL CHECK (state IN ('Loading', 'Ready', 'Draining')),
+            epoch INTEGER NOT NULL,
+            PRIMARY KEY (memory, shard, node),
+            FOREIGN KEY (memory, shard) REFERENCES memory_shards (memory, shard) ON DELETE CASCADE);
+        CREATE INDEX assignments_node ON assignments (node);
+        """;
+
+    private const string NodeColumns = """
+        name, address, roles, registered_at, last_heartbeat_at, lease_expires_at,
+        (NOT dead AND lease_expires_at > @now) AS alive, draining, bytes_hosted
+        """;
+
+    public const string RegisterNode = $"""
+        INSERT INTO nodes (name, address, roles, registered_at, last_heartbeat_at, lease_expires_at, dead)
+        VALUES (@name, @address, @roles, @now, @now, @expires, 0)
+        ON CONFLICT (name) DO UPDATE SET
+            address = excluded.address, roles = excluded.roles, registered_at = excluded.registered_at,
+            last_heartbeat_at = excluded.last_heartbeat_at, lease_expires_at = excluded.lease_expires_at, dead = 0
+        RETURNING {NodeColumns}
+        """;
+
+    public const string Heartbeat = """
+        UPDATE nodes SET last_heartbeat_at = @now, lease_expires_at = @expires, bytes_hosted = @bytes
+        WHERE name = @name AND NOT dead
+        """;
+
+    public const string ListNodes = $"SELECT {NodeColumns} FROM nodes ORDER BY name";
+
+    public const string SetDraining = "UPDATE nodes SET draining = @draining WHERE name = @name";
+
+    public const string DeclareDead = """
+        UPDATE nodes SET dead = 1 WHERE NOT dead AND lease_expires_at <= @now RETURNING name
+        """;
+
+    /// <summary>SET expressions read the old row, so the epoch moves only when the holder changes.</summary>
+    public const string AcquireController = """
+        UPDATE controller SET
+            epoch = CASE WHEN holder = @name THEN epoch ELSE epoch + 1 END,
+            holder = @name,
+            expires_at = @expires
+        WHERE id = 1 AND (holder IS NULL OR holder = @name OR expires_at <= @now)
+        RETURNING holder, epoch, expires_at
+        """;
+
+    public const string ReleaseController = """
+        UPDATE controller SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = @name
+        """;
+
+    public const string GetController = """
+        SELECT holder, epoch, expires_at FROM controller WHERE id = 1 AND holder IS NOT NULL AND expires_at > @now
+        """;
+
+    public const string ControllerHeld = """
+        SELECT 1 FROM controller WHERE id = 1 AND holder = @name AND epoch = @epoch AND expires_at > @now
+        """;
+
+    public const string CreateMemory = """
+        INSERT INTO memories (name, definition, shards, replication_factor, created_at)
+        VALUES (@name, @definition, @shards, @replication, @now)
+        ON CONFLICT (name) DO NOTHING
+        """;
+
+    public const string CreateShards = """
+        WITH RECURSIVE s(shard) AS (SELECT 0 UNION ALL SELECT shard + 1 FROM s WHERE shard + 1 < @shards)
+        INSERT INTO memory_shards (memory, shard) SELECT @name, shard FROM s
+        """;
+
+    public const string ListMemories = """
+        SELECT name, definition, shards, replication_factor, created_at FROM memories ORDER BY name
+        """;
+
+    /// <summary>Shards and assignments go with it (ON DELETE CASCADE; the connection turns foreign keys on).</summary>
+    public const string DropMemory = "DELETE FROM memories WHERE name = @name";
+
+    public const string ListAssignments = """
+        SELECT memory, shard, node, state, epoch FROM assignments
+        WHERE @memory IS NULL OR memory = @memory
+        ORDER BY memory, shard, node
+        """;
+
+    public const string BumpShardEpoch = """
+        UPDATE memory_shards SET epoch = epoch + 1 WHERE memory = @memory AND shard = @shard RETURNING epoch
+        """;
+
+    public const string AddAssignment = """
+        INSERT INTO assignments (memory, shard, node, state, epoch) VALUES (@memory, @shard, @node, 'Loading', @epoch)
+        """;
+
+    public const string RemoveAssignment = """
+        DELETE FROM assignments WHERE memory = @memory AND shard = @shard AND node = @node
+        """;
+
+    public const string DrainAssignment = """
+        UPDATE assignments SET state = 'Draining', epoch = @epoch WHERE memory = @memory AND shard = @shard AND node = @node
+        """;
+
+    public const string ReportReady = """
+        UPDATE assignments SET state = 'Ready'
+        WHERE memory = @memory AND shard = @shard AND node = @node AND epoch = @epoch AND state = 'Loading'
+        """;
+
+    public const string NodeExists = "SELECT 1 FROM nodes WHERE name = @node";
+}
