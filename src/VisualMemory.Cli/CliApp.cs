@@ -26,6 +26,7 @@ internal static class CliApp
           unlearn  --memory NAME (--ids 1,2,3 | --source TAG | --label LABEL | --log)
           taxonomy --memory NAME --file PARENTS.json
           head     train --memory NAME [--epochs 10] [--learning-rate 0.001]
+          nodes    the cluster's nodes (alive by lease) and its controller
           memory   show|seal|retrain --memory NAME
                    counts and where the bytes are (RAM, object storage, write-ahead log); seal now; retrain the quantizer
         """;
@@ -73,6 +74,7 @@ internal static class CliApp
                 "taxonomy" => await TaxonomyCommand.Run(api, options, output).ConfigureAwait(false),
                 "head" => await LinearHeadCommand.Run(api, args[1], options, output).ConfigureAwait(false),
                 "memory" => await MemoryCommand.Run(api, args[1], options, output).ConfigureAwait(false),
+                "nodes" => await NodesCommand.Run(api, output).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

@@ -43,6 +43,17 @@ internal static class NodeListeners
         return internalEndpoint.Port;
     }
 
+    /// <summary>This node's name and the address other nodes reach it at (its internal URL, else its first public URL).</summary>
+    public static Cluster.NodeIdentity Identity(WebApplicationBuilder builder, Cluster.ClusterSettings cluster)
+    {
+        var publicUrl = (builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultPublicUrl)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        var name = string.IsNullOrWhiteSpace(cluster.NodeName)
+            ? $"{Environment.MachineName}:{new Uri(publicUrl).Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+            : cluster.NodeName;
+        return new Cluster.NodeIdentity(name, string.IsNullOrWhiteSpace(cluster.InternalUrl) ? publicUrl : cluster.InternalUrl);
+    }
+
     private static IPEndPoint Parse(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)

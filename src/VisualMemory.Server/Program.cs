@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
+using VisualMemory.ControlPlane;
 using VisualMemory.Engine;
 using VisualMemory.Server;
+using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Endpoints;
 using VisualMemory.Server.Http;
 
@@ -18,6 +20,21 @@ builder.Services.AddSingleton(new MemoryCatalog(
     nodeStorage.OpenMemoryStorage(builder.Configuration)));
 builder.Services.AddSingleton<JsonBody>();
 builder.Services.AddHostedService<MemoryHostService>();
+// Membership starts after the memories are loaded and stops before they are checkpointed.
+var clusterSection = builder.Configuration.GetSection("Cluster");
+builder.Services.Configure<ClusterSettings>(clusterSection);
+var cluster = clusterSection.Get<ClusterSettings>() ?? new ClusterSettings();
+builder.Services.AddSingleton<IClusterStore>(_ =>
+{
+    if (!string.IsNullOrWhiteSpace(cluster.Database))
+    {
+        return new PostgresClusterStore(cluster.Database);
+    }
+    Directory.CreateDirectory(nodeStorage.DataDirectory);
+    return new SqliteClusterStore(Path.Combine(nodeStorage.DataDirectory, "cluster.db"));
+});
+builder.Services.AddSingleton(NodeListeners.Identity(builder, cluster));
+builder.Services.AddHostedService<ClusterMembershipService>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     // "NaN" and "Infinity" as strings parse, so they are refused with a field-level 422 rather
@@ -40,6 +57,7 @@ app.MapUnlearningEndpoints();
 app.MapTaxonomyEndpoints();
 app.MapLinearHeadEndpoints();
 app.MapAuditEndpoints();
+app.MapClusterEndpoints();
 if (internalPort is { } port)
 {
     app.MapInternalShardEndpoints(port);

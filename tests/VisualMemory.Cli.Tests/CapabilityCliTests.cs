@@ -118,4 +118,13 @@ public sealed class CapabilityCliTests : CliHarness
         Assert.Equal(2, (await Vm("memory", "explode", "--memory", "m")).Exit);
         Assert.Equal(2, (await Vm("memory", "--memory", "m")).Exit);
     }
+
+    [Fact]
+    public async Task Nodes_lists_this_node()
+    {
+        var nodes = await Vm("nodes");
+        Assert.Equal(0, nodes.Exit);
+        Assert.Contains("alive", nodes.Output);
+        Assert.Contains("Coordinator, ShardHost", nodes.Output);
+    }
 }

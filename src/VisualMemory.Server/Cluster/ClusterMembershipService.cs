@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Options;
+using VisualMemory.ControlPlane;
+using VisualMemory.Engine;
+
+namespace VisualMemory.Server.Cluster;
+
+/// <summary>
+/// Keeps this node in the cluster: migrates the control-plane schema, registers the node, renews its
+/// lease every heartbeat and, when it has the coordinator role, competes for the controller lease; the
+/// controller declares nodes whose lease expired dead. Every decision is one transaction of the store,
+/// judged by the database clock.
+/// </summary>
+internal sealed partial class ClusterMembershipService(
+    IClusterStore store, IOptions<ClusterSettings> options, NodeIdentity identity, MemoryCatalog catalog, ILogger<ClusterMembershipService> logger)
+    : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _loop = Task.CompletedTask;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await store.RegisterNodeAsync(identity.Name, identity.Address, settings.Roles, Lease, cancellationToken).ConfigureAwait(false);
+        LogRegistered(identity.Name, identity.Address, settings.Roles);
+        _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        try
+        {
+            // Hand the controller lease over at once instead of letting it lapse.
+            await store.ReleaseControllerAsync(identity.Name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogStoreFailed(e.Message);
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+
+    private async Task LoopAsync(CancellationToken stopping)
+    {
+        var settings = options.Value;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Math.Max(10, settings.HeartbeatMilliseconds), stopping).ConfigureAwait(false);
+                var bytes = catalog.Memories.Sum(m => m.StorageStats().StoredSegmentBytes);
+                if (!await store.HeartbeatAsync(identity.Name, Lease, bytes, stopping).ConfigureAwait(false))
+                {
+                    // Declared dead while away (a pause longer than the lease): join again as a new incarnation.
+                    LogRejoined(identity.Name);
+                    await store.RegisterNodeAsync(identity.Name, identity.Address, settings.Roles, Lease, stopping).ConfigureAwait(false);
+                }
+                if (settings.Roles.HasFlag(NodeRoles.Coordinator)
+                    && await store.TryAcquireControllerAsync(identity.Name, Lease, stopping).ConfigureAwait(false) is { } lease)
+                {
+                    foreach (var dead in await store.DeclareDeadNodesAsync(stopping).ConfigureAwait(false))
+                    {
+                        LogDeclaredDead(dead, lease.Epoch);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The database may be briefly unreachable; the lease tolerates missed beats.
+                LogStoreFailed(e.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered node {Name} at {Address} as {Roles}")]
+    private partial void LogRegistered(string name, string address, NodeRoles roles);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Name} had been declared dead; registered again")]
+    private partial void LogRejoined(string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Declared node {Name} dead (controller epoch {Epoch})")]
+    private partial void LogDeclaredDead(string name, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Control plane call failed: {Reason}")]
+    private partial void LogStoreFailed(string reason);
+}

@@ -1,0 +1,28 @@
+using VisualMemory.ControlPlane;
+
+namespace VisualMemory.Server.Cluster;
+
+/// <summary>How this node takes part in the cluster. Bound from configuration section "Cluster".</summary>
+public sealed class ClusterSettings
+{
+    /// <summary>
+    /// PostgreSQL connection string of the cluster's control plane; empty for an embedded single node,
+    /// whose control plane is SQLite at <c>{data-dir}/cluster.db</c>.
+    /// </summary>
+    public string Database { get; set; } = "";
+
+    /// <summary>This node's stable name; default: the machine name and the public port.</summary>
+    public string NodeName { get; set; } = "";
+
+    /// <summary>What the node offers (comma-separated: Coordinator, ShardHost, EmbeddingWorker).</summary>
+    public NodeRoles Roles { get; set; } = NodeRoles.Coordinator | NodeRoles.ShardHost;
+
+    /// <summary>The node-to-node HTTP/2 listener, e.g. http://127.0.0.1:5081; empty for none.</summary>
+    public string InternalUrl { get; set; } = "";
+
+    /// <summary>How long a node counts as alive after its last heartbeat, and how long the controller lease lasts.</summary>
+    public double LeaseSeconds { get; set; } = 10;
+
+    /// <summary>How often the node renews its lease (and, as controller, looks for dead nodes).</summary>
+    public int HeartbeatMilliseconds { get; set; } = 2000;
+}

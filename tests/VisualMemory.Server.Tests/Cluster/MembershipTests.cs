@@ -1,0 +1,116 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using VisualMemory.Server.Tests.Durability;
+using VisualMemory.TestSupport;
+
+namespace VisualMemory.Server.Tests.Cluster;
+
+/// <summary>
+/// Membership on the control plane: an embedded node (SQLite) sees itself as the only, controlling
+/// node; three real node processes on one real PostgreSQL agree on who is alive and who controls,
+/// and when the controller is SIGKILLed another takes over and declares it dead.
+/// </summary>
+[Collection(ServerCrashGroup.Name)]
+public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "vm-members-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_embedded_node_is_the_only_node_and_its_own_controller()
+    {
+        using var server = new ServerFixture(Path.Combine(_root, "solo"), new Dictionary<string, string>
+        {
+            ["Cluster:NodeName"] = "solo",
+            ["Cluster:HeartbeatMilliseconds"] = "50",
+        });
+        var nodes = await Until(() => server.GetOk("/v1/cluster/nodes"), n => n["controller"] is not null);
+        Assert.Equal("solo", (string?)nodes["self"]);
+        var only = Assert.Single(nodes["nodes"]!.AsArray());
+        Assert.Equal("solo", (string?)only!["name"]);
+        Assert.True((bool)only["alive"]!);
+        Assert.Equal("Coordinator, ShardHost", (string?)only["roles"]);
+        Assert.Equal("solo", (string?)nodes["controller"]!["holder"]);
+        Assert.True(File.Exists(Path.Combine(_root, "solo", "cluster.db")));
+    }
+
+    [Fact]
+    public async Task Three_nodes_agree_and_a_killed_controller_is_replaced_and_declared_dead()
+    {
+        var database = await postgres.CreateDatabaseAsync("members_" + Guid.NewGuid().ToString("N")[..8]);
+        var nodes = new Dictionary<string, ServerProcess>();
+        try
+        {
+            foreach (var name in new[] { "n1", "n2", "n3" })
+            {
+                nodes[name] = await Start(name, database);
+            }
+            var view = await Until(() => Nodes(nodes["n1"]), v => v["controller"] is not null && Alive(v).Count == 3);
+            var controller = (string)view["controller"]!["holder"]!;
+            var epoch = (long)view["controller"]!["epoch"]!;
+            // Every node reads the same state: the store, not the node, is the truth.
+            foreach (var node in nodes.Values)
+            {
+                var other = await Nodes(node);
+                Assert.Equal(["n1", "n2", "n3"], Alive(other));
+                Assert.Equal(controller, (string?)other["controller"]!["holder"]);
+            }
+
+            Assert.Equal(ServerProcess.SigkillExitCode, nodes[controller].Kill());
+            var survivor = nodes.First(n => n.Key != controller).Value;
+            view = await Until(() => Nodes(survivor), v =>
+                v["controller"] is { } c && (string)c["holder"]! != controller && !Alive(v).Contains(controller), TimeSpan.FromSeconds(30));
+            Assert.True((long)view["controller"]!["epoch"]! > epoch);
+            Assert.Equal(2, Alive(view).Count);
+            var dead = view["nodes"]!.AsArray().Single(n => (string?)n!["name"] == controller)!;
+            Assert.False((bool)dead["alive"]!);
+
+            // The killed node comes back under its name and is alive again.
+            nodes[controller].Dispose();
+            nodes[controller] = await Start(controller, database);
+            await Until(() => Nodes(survivor), v => Alive(v).Count == 3);
+        }
+        finally
+        {
+            foreach (var node in nodes.Values)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
+    private Task<ServerProcess> Start(string name, string database) =>
+        ServerProcess.StartAsync(Path.Combine(_root, name),
+        [
+            $"--Cluster:Database={database}", $"--Cluster:NodeName={name}", "--Cluster:LeaseSeconds=2",
+            "--Cluster:HeartbeatMilliseconds=200", "--Logging:LogLevel:Default=Warning",
+        ], TimeSpan.FromSeconds(60));
+
+    private static async Task<JsonNode> Nodes(ServerProcess node) =>
+        JsonNode.Parse(await node.Client.GetStringAsync(new Uri("/v1/cluster/nodes", UriKind.Relative)))!;
+
+    private static List<string> Alive(JsonNode view) =>
+        [.. view["nodes"]!.AsArray().Where(n => (bool)n!["alive"]!).Select(n => (string)n!["name"]!).Order(StringComparer.Ordinal)];
+
+    private static async Task<JsonNode> Until(Func<Task<JsonNode>> read, Func<JsonNode, bool> done, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"condition not reached; last view: {value.ToJsonString()}");
+            await Task.Delay(100);
+        }
+    }
+}
