@@ -7,7 +7,8 @@ namespace VisualMemory.Server.Cluster;
 /// <summary>
 /// Keeps this node in the cluster: migrates the control-plane schema, registers the node, renews its
 /// lease every heartbeat and, when it has the coordinator role, competes for the controller lease; the
-/// controller declares nodes whose lease expired dead. Every decision is one transaction of the store,
+/// controller declares nodes whose lease expired dead and re-plans replica placement
+/// (<see cref="PlacementController"/>). Every decision is one transaction of the store,
 /// judged by the database clock.
 /// </summary>
 internal sealed partial class ClusterMembershipService(
@@ -23,6 +24,7 @@ internal sealed partial class ClusterMembershipService(
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         await store.RegisterNodeAsync(identity.Name, identity.Address, settings.Roles, Lease, cancellationToken).ConfigureAwait(false);
         LogRegistered(identity.Name, identity.Address, settings.Roles);
+        await ClusterRegistration.RegisterMissingAsync(store, catalog, cancellationToken).ConfigureAwait(false);
         _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
     }
 
@@ -67,6 +69,11 @@ internal sealed partial class ClusterMembershipService(
                     {
                         LogDeclaredDead(dead, lease.Epoch);
                     }
+                    var (outcome, plan) = await PlacementController.RunOnceAsync(store, lease, stopping).ConfigureAwait(false);
+                    if (outcome is { } applied)
+                    {
+                        LogPlacement(plan.Steps.Count, applied, lease.Epoch);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -89,6 +96,9 @@ internal sealed partial class ClusterMembershipService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Declared node {Name} dead (controller epoch {Epoch})")]
     private partial void LogDeclaredDead(string name, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Placement: {Steps} steps, {Outcome} (controller epoch {Epoch})")]
+    private partial void LogPlacement(int steps, PlacementOutcome outcome, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Control plane call failed: {Reason}")]
     private partial void LogStoreFailed(string reason);

@@ -7,7 +7,8 @@ namespace VisualMemory.Server.Contracts;
 /// <param name="Shards">Shard count; default from settings (4).</param>
 /// <param name="Nprobe">Default IVF lists probed per query; default from settings (16).</param>
 /// <param name="Center">Optional feature mean subtracted before normalisation (Jia et al.); one number per dimension.</param>
-public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? Index, int? Shards, int? Nprobe, float[]? Center = null);
+/// <param name="Replicas">Replicas of each shard the cluster's controller places on shard hosts; default 1.</param>
+public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? Index, int? Shards, int? Nprobe, float[]? Center = null, int? Replicas = null);
 
 /// <summary>A memory's definition and current state.</summary>
 /// <param name="Name">Memory name.</param>
@@ -64,3 +65,15 @@ public sealed record SealResponse(long Sealed, MemoryInfo Memory);
 /// <param name="Reencoded">Rows re-encoded with the new quantizer.</param>
 /// <param name="Memory">The memory after retraining (checkpointed).</param>
 public sealed record RetrainResponse(long Reencoded, MemoryInfo Memory);
+
+/// <summary>One shard replica's placement, as GET /v1/cluster/placement shows it.</summary>
+/// <param name="Memory">The memory.</param>
+/// <param name="Shard">The shard number.</param>
+/// <param name="Node">The node assigned to host it.</param>
+/// <param name="State">loading, ready or draining.</param>
+/// <param name="Epoch">The shard's assignment epoch when this replica was last changed.</param>
+public sealed record ReplicaInfo(string Memory, int Shard, string Node, string State, long Epoch);
+
+/// <summary>Body of GET /v1/cluster/placement.</summary>
+/// <param name="Replicas">Every assigned replica, by memory, shard and node.</param>
+public sealed record PlacementView(IReadOnlyList<ReplicaInfo> Replicas);

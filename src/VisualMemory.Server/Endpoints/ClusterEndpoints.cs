@@ -18,5 +18,12 @@ internal static class ClusterEndpoints
                 [.. nodes.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => new NodeInfo(n.Name, n.Address, n.Roles.ToString(), n.Alive, n.Draining, n.LastHeartbeatAt, n.LeaseExpiresAt, n.BytesHosted))],
                 controller is null ? null : new ControllerInfo(controller.Holder, controller.Epoch, controller.ExpiresAt)));
         }).WithTags("Cluster").WithSummary("The cluster's nodes (alive by lease, judged by the control plane's clock) and its controller.");
+        app.MapGet("/v1/cluster/placement", async (IClusterStore store, CancellationToken cancellationToken) =>
+        {
+            var assignments = await store.ListAssignmentsAsync(null, cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new PlacementView([.. assignments
+                .OrderBy(a => a.Memory, StringComparer.Ordinal).ThenBy(a => a.Shard).ThenBy(a => a.Node, StringComparer.Ordinal)
+                .Select(a => new ReplicaInfo(a.Memory, a.Shard, a.Node, a.State.ToString().ToLowerInvariant(), a.Epoch))]));
+        }).WithTags("Cluster").WithSummary("Every shard replica the controller has placed, with its state.");
     }
 }

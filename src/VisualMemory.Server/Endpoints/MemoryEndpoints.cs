@@ -1,5 +1,7 @@
+using VisualMemory.ControlPlane;
 using VisualMemory.Engine;
 using VisualMemory.Faiss;
+using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Contracts;
 using VisualMemory.Server.Http;
 
@@ -20,9 +22,15 @@ internal static class MemoryEndpoints
             : catalog.RefusedReason(name) is { } reason ? Problems.Damaged(name, reason)
             : Problems.UnknownMemory(name))
             .WithSummary("Describe a memory (503 when it is stored but failed verification at start).");
-        memories.MapDelete("/{name}", (string name, MemoryCatalog catalog) =>
-            catalog.Drop(name) ? Results.NoContent() : Problems.UnknownMemory(name))
-            .WithSummary("Drop a memory and everything in it.");
+        memories.MapDelete("/{name}", async (string name, MemoryCatalog catalog, IClusterStore cluster, CancellationToken cancellationToken) =>
+        {
+            if (!catalog.Drop(name))
+            {
+                return Problems.UnknownMemory(name);
+            }
+            await cluster.DropMemoryAsync(name, cancellationToken).ConfigureAwait(false);
+            return Results.NoContent();
+        }).WithSummary("Drop a memory and everything in it (its objects, logs and replica placement).");
         memories.MapGet("/{name}/labels", (string name, MemoryCatalog catalog) =>
             catalog.Find(name) is { } memory ? Results.Ok(new LabelList(memory.Labels.ToList())) : Problems.UnknownMemory(name))
             .WithSummary("The memory's label vocabulary.");
@@ -41,7 +49,10 @@ internal static class MemoryEndpoints
             new StorageInfo(storage.Durable, storage.RamBytes, storage.StoredSegmentBytes, storage.StoredSegments, storage.LogRecords, storage.LogBytes, storage.PendingForgets));
     }
 
-    private static async Task<IResult> Create(HttpRequest request, JsonBody body, MemoryCatalog catalog)
+    /// <summary>Most replicas a shard may ask for.</summary>
+    public const int MaxReplicas = 16;
+
+    private static async Task<IResult> Create(HttpRequest request, JsonBody body, MemoryCatalog catalog, IClusterStore cluster, CancellationToken cancellationToken)
     {
         var (input, problem) = await body.ReadAsync<CreateMemoryRequest>(request).ConfigureAwait(false);
         if (input is null)
@@ -64,6 +75,22 @@ internal static class MemoryEndpoints
         var definition = new MemoryDefinition(
             input.Name!, input.Dimension!.Value, input.Index ?? "Flat",
             input.Shards ?? catalog.Settings.DefaultShards, input.Nprobe ?? catalog.Settings.DefaultNProbe, input.Center);
+        var replicas = input.Replicas ?? 1;
+        var definitionProblems = definition.Problems().ToList();
+        if (replicas is < 1 or > MaxReplicas)
+        {
+            definitionProblems.Add(new("replicas", $"must be between 1 and {MaxReplicas}"));
+        }
+        if (definitionProblems.Count > 0)
+        {
+            return Problems.Invalid(definitionProblems);
+        }
+        // The control plane decides whether the name is free cluster-wide; then this node creates it.
+        if (catalog.Find(definition.Name) is null && catalog.RefusedReason(definition.Name) is null
+            && !await cluster.CreateMemoryAsync(definition.Name, ClusterRegistration.DefinitionJson(definition), definition.Shards, replicas, cancellationToken).ConfigureAwait(false))
+        {
+            return Problems.Conflict("Memory exists.", $"a memory named '{definition.Name}' already exists in the cluster");
+        }
         var (problems, created) = catalog.Create(definition);
         if (problems.Count > 0)
         {

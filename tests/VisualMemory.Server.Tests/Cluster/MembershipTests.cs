@@ -63,6 +63,15 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
                 Assert.Equal(controller, (string?)other["controller"]!["holder"]);
             }
 
+            // The controller places 2 replicas of each of 4 shards: distinct nodes, balanced.
+            var created = await nodes["n2"].Client.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative), new { name = "m", dimension = 4, shards = 4, replicas = 2 });
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+            var conflict = await nodes["n3"].Client.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative), new { name = "m", dimension = 4 });
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, conflict.StatusCode);
+            var placement = await Until(() => Placement(nodes["n1"]), p => p.Count == 8);
+            AssertPlaced(placement, ["n1", "n2", "n3"]);
+            Assert.All(placement.GroupBy(r => r.Node), g => Assert.InRange(g.Count(), 2, 3));
+
             Assert.Equal(ServerProcess.SigkillExitCode, nodes[controller].Kill());
             var survivor = nodes.First(n => n.Key != controller).Value;
             view = await Until(() => Nodes(survivor), v =>
@@ -71,6 +80,9 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
             Assert.Equal(2, Alive(view).Count);
             var dead = view["nodes"]!.AsArray().Single(n => (string?)n!["name"] == controller)!;
             Assert.False((bool)dead["alive"]!);
+            // The new controller moved the dead node's replicas to the survivors: still 2 per shard.
+            placement = await Until(() => Placement(survivor), p => p.Count == 8 && p.All(r => r.Node != controller), TimeSpan.FromSeconds(30));
+            AssertPlaced(placement, [.. nodes.Keys.Where(n => n != controller)]);
 
             // The killed node comes back under its name and is alive again.
             nodes[controller].Dispose();
@@ -96,10 +108,19 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
     private static async Task<JsonNode> Nodes(ServerProcess node) =>
         JsonNode.Parse(await node.Client.GetStringAsync(new Uri("/v1/cluster/nodes", UriKind.Relative)))!;
 
-    private static List<string> Alive(JsonNode view) =>
-        [.. view["nodes"]!.AsArray().Where(n => (bool)n!["alive"]!).Select(n => (string)n!["name"]!).Order(StringComparer.Ordinal)];
+    private static async Task<List<(string Memory, int Shard, string Node)>> Placement(ServerProcess node) =>
+        [.. JsonNode.Parse(await node.Client.GetStringAsync(new Uri("/v1/cluster/placement", UriKind.Relative)))!["replicas"]!.AsArray()
+            .Select(r => ((string)r!["memory"]!, (int)r["shard"]!, (string)r["node"]!))];
 
-    private static async Task<JsonNode> Until(Func<Task<JsonNode>> read, Func<JsonNode, bool> done, TimeSpan? within = null)
+    // Every shard of "m" has exactly 2 replicas, on 2 different nodes among the given ones.
+    private static void AssertPlaced(List<(string Memory, int Shard, string Node)> placement, string[] nodes)
+    {
+        Assert.All(placement, r => Assert.Contains(r.Node, nodes));
+        Assert.Equal([0, 1, 2, 3], placement.Select(r => r.Shard).Distinct().Order());
+        Assert.All(placement.GroupBy(r => r.Shard), g => Assert.Equal(2, g.Select(r => r.Node).Distinct().Count()));
+    }
+
+    private static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? within = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
         while (true)
@@ -109,8 +130,11 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
             {
                 return value;
             }
-            Assert.True(DateTime.UtcNow < deadline, $"condition not reached; last view: {value.ToJsonString()}");
+            Assert.True(DateTime.UtcNow < deadline, $"condition not reached; last: {System.Text.Json.JsonSerializer.Serialize(value)}");
             await Task.Delay(100);
         }
     }
+
+    private static List<string> Alive(JsonNode view) =>
+        [.. view["nodes"]!.AsArray().Where(n => (bool)n!["alive"]!).Select(n => (string)n!["name"]!).Order(StringComparer.Ordinal)];
 }
