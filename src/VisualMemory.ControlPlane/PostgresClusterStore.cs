@@ -1,4 +1,5 @@
 using Npgsql;
+using static VisualMemory.ControlPlane.SqlCommands;
 
 namespace VisualMemory.ControlPlane;
 
@@ -232,44 +233,10 @@ public sealed class PostgresClusterStore : IClusterStore
         {
             return PlacementOutcome.NotController;
         }
-        foreach (var change in changes)
-        {
-            var epoch = await ScalarAsync(connection, transaction, PostgresSql.BumpShardEpoch, cancellationToken,
-                ("memory", change.Memory), ("shard", change.Shard)).ConfigureAwait(false);
-            if (epoch is null)
-            {
-                return PlacementOutcome.Invalid;
-            }
-            var parameters = new (string, object)[] { ("memory", change.Memory), ("shard", change.Shard), ("node", change.Node), ("epoch", (long)epoch) };
-            switch (change.Kind)
-            {
-                case PlacementChangeKind.Add:
-                    if (await ScalarAsync(connection, transaction, PostgresSql.NodeExists, cancellationToken, ("node", change.Node)).ConfigureAwait(false) is null)
-                    {
-                        return PlacementOutcome.Invalid;
-                    }
-                    await ExecuteAsync(connection, transaction, PostgresSql.AddAssignment, cancellationToken, parameters).ConfigureAwait(false);
-                    break;
-                case PlacementChangeKind.Remove:
-                    if (await ExecuteAsync(connection, transaction, PostgresSql.RemoveAssignment, cancellationToken, parameters[..3]).ConfigureAwait(false) != 1)
-                    {
-                        return PlacementOutcome.Conflict;
-                    }
-                    break;
-                case PlacementChangeKind.MarkDraining:
-                    if (await ExecuteAsync(connection, transaction, PostgresSql.DrainAssignment, cancellationToken, parameters).ConfigureAwait(false) != 1)
-                    {
-                        return PlacementOutcome.Conflict;
-                    }
-                    break;
-                default:
-                    return PlacementOutcome.Invalid;
-            }
-        }
-        return PlacementOutcome.Applied;
+        return await PlacementWriter.ApplyChangesAsync(connection, transaction, PostgresSql.Placement, changes, cancellationToken).ConfigureAwait(false);
     }
 
-    private static NodeRecord ReadNode(NpgsqlDataReader reader) => new(
+    private static NodeRecord ReadNode(System.Data.Common.DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         (NodeRoles)reader.GetInt32(2),
@@ -280,7 +247,7 @@ public sealed class PostgresClusterStore : IClusterStore
         reader.GetBoolean(7),
         reader.GetInt64(8));
 
-    private static ControllerLease ReadLease(NpgsqlDataReader reader) =>
+    private static ControllerLease ReadLease(System.Data.Common.DbDataReader reader) =>
         new(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2));
 
     private async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
@@ -294,53 +261,6 @@ public sealed class PostgresClusterStore : IClusterStore
                 var result = await work(connection, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
-            }
-        }
-    }
-
-    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, (string Name, object Value)[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        return command;
-    }
-
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        var command = Command(connection, transaction, sql, parameters);
-        await using (command.ConfigureAwait(false))
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        var command = Command(connection, transaction, sql, parameters);
-        await using (command.ConfigureAwait(false))
-        {
-            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return value is DBNull ? null : value;
-        }
-    }
-
-    private static async Task<IReadOnlyList<T>> ReadAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        var command = Command(connection, transaction, sql, parameters);
-        await using (command.ConfigureAwait(false))
-        {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var rows = new List<T>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    rows.Add(read(reader));
-                }
-                return rows;
             }
         }
     }

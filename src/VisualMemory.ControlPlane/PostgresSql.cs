@@ -161,4 +161,7 @@ internal static class PostgresSql
         """;
 
     public const string NodeExists = "SELECT 1 FROM nodes WHERE name = @node";
+
+    /// <summary>The statements <see cref="PlacementWriter"/> runs.</summary>
+    public static PlacementStatements Placement { get; } = new(BumpShardEpoch, NodeExists, AddAssignment, RemoveAssignment, DrainAssignment);
 }

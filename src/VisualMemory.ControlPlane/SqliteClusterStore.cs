@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using static VisualMemory.ControlPlane.SqlCommands;
 
 namespace VisualMemory.ControlPlane;
 
@@ -245,46 +246,12 @@ public sealed class SqliteClusterStore : IClusterStore
         {
             return PlacementOutcome.NotController;
         }
-        foreach (var change in changes)
-        {
-            var epoch = await ScalarAsync(connection, transaction, SqliteSql.BumpShardEpoch, cancellationToken,
-                ("memory", change.Memory), ("shard", change.Shard)).ConfigureAwait(false);
-            if (epoch is null)
-            {
-                return PlacementOutcome.Invalid;
-            }
-            var parameters = new (string, object)[] { ("memory", change.Memory), ("shard", change.Shard), ("node", change.Node), ("epoch", (long)epoch) };
-            switch (change.Kind)
-            {
-                case PlacementChangeKind.Add:
-                    if (await ScalarAsync(connection, transaction, SqliteSql.NodeExists, cancellationToken, ("node", change.Node)).ConfigureAwait(false) is null)
-                    {
-                        return PlacementOutcome.Invalid;
-                    }
-                    await ExecuteAsync(connection, transaction, SqliteSql.AddAssignment, cancellationToken, parameters).ConfigureAwait(false);
-                    break;
-                case PlacementChangeKind.Remove:
-                    if (await ExecuteAsync(connection, transaction, SqliteSql.RemoveAssignment, cancellationToken, parameters[..3]).ConfigureAwait(false) != 1)
-                    {
-                        return PlacementOutcome.Conflict;
-                    }
-                    break;
-                case PlacementChangeKind.MarkDraining:
-                    if (await ExecuteAsync(connection, transaction, SqliteSql.DrainAssignment, cancellationToken, parameters).ConfigureAwait(false) != 1)
-                    {
-                        return PlacementOutcome.Conflict;
-                    }
-                    break;
-                default:
-                    return PlacementOutcome.Invalid;
-            }
-        }
-        return PlacementOutcome.Applied;
+        return await PlacementWriter.ApplyChangesAsync(connection, transaction, SqliteSql.Placement, changes, cancellationToken).ConfigureAwait(false);
     }
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
 
-    private static NodeRecord ReadNode(SqliteDataReader reader) => new(
+    private static NodeRecord ReadNode(System.Data.Common.DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         (NodeRoles)reader.GetInt32(2),
@@ -295,7 +262,7 @@ public sealed class SqliteClusterStore : IClusterStore
         reader.GetBoolean(7),
         reader.GetInt64(8));
 
-    private static ControllerLease ReadLease(SqliteDataReader reader) =>
+    private static ControllerLease ReadLease(System.Data.Common.DbDataReader reader) =>
         new(reader.GetString(0), reader.GetInt64(1), Time(reader.GetInt64(2)));
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -325,53 +292,6 @@ public sealed class SqliteClusterStore : IClusterStore
                 var result = await work(connection, transaction, _time.GetUtcNow().UtcTicks).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
-            }
-        }
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, (string Name, object Value)[] parameters)
-    {
-        var command = new SqliteCommand(sql, connection, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        return command;
-    }
-
-    private static async Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        var command = Command(connection, transaction, sql, parameters);
-        await using (command.ConfigureAwait(false))
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        var command = Command(connection, transaction, sql, parameters);
-        await using (command.ConfigureAwait(false))
-        {
-            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return value is DBNull ? null : value;
-        }
-    }
-
-    private static async Task<IReadOnlyList<T>> ReadAsync<T>(SqliteConnection connection, SqliteTransaction transaction, string sql, Func<SqliteDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        var command = Command(connection, transaction, sql, parameters);
-        await using (command.ConfigureAwait(false))
-        {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var rows = new List<T>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    rows.Add(read(reader));
-                }
-                return rows;
             }
         }
     }

@@ -151,4 +151,7 @@ internal static class SqliteSql
         """;
 
     public const string NodeExists = "SELECT 1 FROM nodes WHERE name = @node";
+
+    /// <summary>The statements <see cref="PlacementWriter"/> runs.</summary>
+    public static PlacementStatements Placement { get; } = new(BumpShardEpoch, NodeExists, AddAssignment, RemoveAssignment, DrainAssignment);
 }
