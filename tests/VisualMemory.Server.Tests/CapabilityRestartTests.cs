@@ -60,7 +60,7 @@ public sealed class CapabilityRestartTests
             await first.PostOk($"{M}/linear-head/train", new { epochs = 5 });
             before = await Snapshot(first);
         }
-        using var second = new ServerFixture(directory);
+        using var second = new ServerFixture(directory, deleteOnDispose: true);
         Assert.Equal(before, await Snapshot(second));
 
         var prunes = await second.GetOk($"{M}/prunes");

@@ -162,7 +162,7 @@ public sealed class MemoryRouteTests : IDisposable
             Assert.Equal(HttpStatusCode.NoContent, (await first.Client.DeleteAsync("/v1/memories/m/items/2")).StatusCode);
             before = await first.Observe("m", 4);
         }
-        using var second = new ServerFixture(directory);
+        using var second = new ServerFixture(directory, deleteOnDispose: true);
         Assert.Equal(before, await second.Observe("m", 4));
         Assert.Equal(HttpStatusCode.NotFound, (await second.Client.GetAsync("/v1/memories/m/items/2")).StatusCode);
     }

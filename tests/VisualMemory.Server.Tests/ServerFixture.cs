@@ -17,11 +17,16 @@ public sealed class ServerFixture : IDisposable
 
     private readonly WebApplicationFactory<Program> _factory;
 
-    public ServerFixture() : this(Path.Combine(Path.GetTempPath(), "vm-tests-" + Guid.NewGuid().ToString("N"))) { }
+    // Whether Dispose deletes the data directory: yes when the fixture chose it, or when the last of a
+    // restart test's servers says so.
+    private readonly bool _ownsDirectory;
 
-    public ServerFixture(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null)
+    public ServerFixture() : this(Path.Combine(Path.GetTempPath(), "vm-tests-" + Guid.NewGuid().ToString("N")), deleteOnDispose: true) { }
+
+    public ServerFixture(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null, bool deleteOnDispose = false)
     {
         DataDirectory = dataDirectory;
+        _ownsDirectory = deleteOnDispose;
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder
@@ -45,6 +50,10 @@ public sealed class ServerFixture : IDisposable
     {
         Client.Dispose();
         _factory.Dispose();
+        if (_ownsDirectory && Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 
     public static async Task<JsonNode> Json(HttpResponseMessage response) =>
