@@ -62,6 +62,10 @@ internal sealed partial class ClusterMembershipService(
                     LogRejoined(identity.Name);
                     await store.RegisterNodeAsync(identity.Name, identity.Address, settings.Roles, Lease, stopping).ConfigureAwait(false);
                 }
+                if (settings.Roles.HasFlag(NodeRoles.ShardHost))
+                {
+                    await ReportReadyReplicasAsync(stopping).ConfigureAwait(false);
+                }
                 if (settings.Roles.HasFlag(NodeRoles.Coordinator)
                     && await store.TryAcquireControllerAsync(identity.Name, Lease, stopping).ConfigureAwait(false) is { } lease)
                 {
@@ -85,6 +89,17 @@ internal sealed partial class ClusterMembershipService(
                 // The database may be briefly unreachable; the lease tolerates missed beats.
                 LogStoreFailed(e.Message);
             }
+        }
+    }
+
+    // A replica assigned here is ready when this node holds the memory's data. Loading a replica of a
+    // memory held elsewhere (from object storage) is not built yet, so those stay Loading.
+    private async Task ReportReadyReplicasAsync(CancellationToken stopping)
+    {
+        foreach (var replica in (await store.ListAssignmentsAsync(null, stopping).ConfigureAwait(false))
+            .Where(a => a.Node == identity.Name && a.State == AssignmentState.Loading && catalog.Find(a.Memory) is not null))
+        {
+            await store.ReportReadyAsync(replica.Memory, replica.Shard, identity.Name, replica.Epoch, stopping).ConfigureAwait(false);
         }
     }
 

@@ -39,6 +39,12 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
         Assert.Equal("Coordinator, ShardHost", (string?)only["roles"]);
         Assert.Equal("solo", (string?)nodes["controller"]!["holder"]);
         Assert.True(File.Exists(Path.Combine(_root, "solo", "cluster.db")));
+
+        // The node's own memories are placed on it and, since it holds their data, reported ready.
+        await server.CreateMemory("m", 4, shards: 2);
+        var placement = await Until(() => server.GetOk("/v1/cluster/placement"),
+            p => p["replicas"]!.AsArray().Count == 2 && p["replicas"]!.AsArray().All(r => (string?)r!["state"] == "ready"));
+        Assert.All(placement["replicas"]!.AsArray(), r => Assert.Equal("solo", (string?)r!["node"]));
     }
 
     [Fact]
@@ -70,6 +76,9 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
             Assert.Equal(System.Net.HttpStatusCode.Conflict, conflict.StatusCode);
             var placement = await Until(() => Placement(nodes["n1"]), p => p.Count == 8);
             AssertPlaced(placement, ["n1", "n2", "n3"]);
+            // n2 holds the data, so its replicas turn ready; the others wait for replica loading (not built yet).
+            var states = await Until(() => States(nodes["n1"]), st => st.Where(r => r.Node == "n2").All(r => r.State == "ready"));
+            Assert.All(states.Where(r => r.Node != "n2"), r => Assert.Equal("loading", r.State));
             Assert.All(placement.GroupBy(r => r.Node), g => Assert.InRange(g.Count(), 2, 3));
 
             Assert.Equal(ServerProcess.SigkillExitCode, nodes[controller].Kill());
@@ -111,6 +120,10 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
     private static async Task<List<(string Memory, int Shard, string Node)>> Placement(ServerProcess node) =>
         [.. JsonNode.Parse(await node.Client.GetStringAsync(new Uri("/v1/cluster/placement", UriKind.Relative)))!["replicas"]!.AsArray()
             .Select(r => ((string)r!["memory"]!, (int)r["shard"]!, (string)r["node"]!))];
+
+    private static async Task<List<(string Node, string State)>> States(ServerProcess node) =>
+        [.. JsonNode.Parse(await node.Client.GetStringAsync(new Uri("/v1/cluster/placement", UriKind.Relative)))!["replicas"]!.AsArray()
+            .Select(r => ((string)r!["node"]!, (string)r["state"]!))];
 
     // Every shard of "m" has exactly 2 replicas, on 2 different nodes among the given ones.
     private static void AssertPlaced(List<(string Memory, int Shard, string Node)> placement, string[] nodes)
