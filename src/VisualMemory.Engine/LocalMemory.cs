@@ -264,13 +264,11 @@ public sealed partial class LocalMemory : IDisposable
     /// <summary>Runs a pruning job (<see cref="PruneJob"/>) and records its result as a new version; nothing is applied.</summary>
     public PruneVersion RunPruneJob(PruneJobOptions options, CancellationToken cancellationToken = default)
     {
-        lock (Pruning)
-        {
-            var version = PruneJob.Run(this, options, Pruning.NextVersion, cancellationToken);
-            Pruning.Add(version);
-            SaveState();
-            return version;
-        }
+        // The job (a leave-one-out query of every item) runs without the pruning lock, so applying or
+        // rolling back prunes is not blocked for its duration; its number is assigned when it is stored.
+        var version = Pruning.AddNext(PruneJob.Run(this, options, Pruning.NextVersion, cancellationToken));
+        SaveState();
+        return version;
     }
 
     /// <summary>

@@ -134,6 +134,22 @@ public class MemoryCapabilitiesTests
         Assert.Throws<ArgumentException>(() => memory.SetTaxonomy(new Dictionary<string, string?> { ["x"] = "y", ["y"] = "x" }));
     }
 
+    [Fact]
+    public async Task Concurrent_prune_jobs_get_distinct_versions_while_a_prune_is_applied_and_rolled_back()
+    {
+        var (ids, labels, vectors) = Items(400, seed: 9);
+        using var memory = Memory();
+        memory.Upsert(ids, labels, vectors);
+        var first = memory.RunPruneJob(new PruneJobOptions(K: 5));
+        // While two more jobs run, applying and rolling back the first must go on (the jobs hold no pruning lock).
+        var jobs = new[] { Task.Run(() => memory.RunPruneJob(new PruneJobOptions(K: 5))), Task.Run(() => memory.RunPruneJob(new PruneJobOptions(K: 7))) };
+        memory.ApplyPrune(first.Version, PruningMode.Soft);
+        Assert.Null(memory.RollbackPrune());
+        var versions = (await Task.WhenAll(jobs)).Select(v => v.Version).Order().ToArray();
+        Assert.Equal([2, 3], versions);
+        Assert.Equal([1, 2, 3], memory.Pruning.Versions.Select(v => v.Version));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -61,6 +61,18 @@ public sealed class PruneHistory
         }
     }
 
+    /// <summary>Adds a job's result under the next free version number (whatever number it was computed with) and returns it as stored.</summary>
+    public PruneVersion AddNext(PruneVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        lock (_gate)
+        {
+            var numbered = version with { Version = _versions.Count == 0 ? 1 : _versions[^1].Version + 1 };
+            _versions.Add(numbered);
+            return numbered;
+        }
+    }
+
     /// <summary>Records a finished job's result.</summary>
     public void Add(PruneVersion version)
     {
