@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using VisualMemory.Cluster.Protocol;
@@ -8,6 +7,8 @@ using VisualMemory.Cluster.Transport;
 using VisualMemory.Core.Labels;
 using VisualMemory.Core.Search;
 using VisualMemory.Server.Tests.Durability;
+
+using static VisualMemory.Server.Tests.Cluster.ClusterTestHelpers;
 
 namespace VisualMemory.Server.Tests.Cluster;
 
@@ -152,18 +153,5 @@ public sealed class InternalShardSearchTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await http2.PostAsync(new Uri(Internal, ShardSearchClient.Route), garbage)).StatusCode);
         using var json = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http2.PostAsync(new Uri(Internal, ShardSearchClient.Route), json)).StatusCode);
-    }
-
-    private static float[] Normalised(float[] vector)
-    {
-        var norm = MathF.Sqrt(vector.Sum(v => v * v));
-        return [.. vector.Select(v => v / norm)];
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -7,6 +7,8 @@ using VisualMemory.Cluster.Transport;
 using VisualMemory.Core.Labels;
 using VisualMemory.Server.Tests.Durability;
 
+using static VisualMemory.Server.Tests.Cluster.ClusterTestHelpers;
+
 namespace VisualMemory.Server.Tests.Cluster;
 
 /// <summary>
@@ -140,18 +142,5 @@ public sealed class ShardFanoutTests : IAsyncLifetime
     {
         Assert.Equal(expected.Select(e => (e.Id, e.Label)), actual.Select(a => (a.Id, a.Label)));
         Assert.All(expected.Zip(actual), p => Assert.Equal(p.First.Similarity, p.Second.Similarity, 1e-5f));
-    }
-
-    private static float[] Normalised(float[] vector)
-    {
-        var norm = MathF.Sqrt(vector.Sum(v => v * v));
-        return [.. vector.Select(v => v / norm)];
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
