@@ -421,20 +421,7 @@ public sealed partial class LocalMemory : IDisposable
     /// Query rows as the memory compares them: minus <see cref="MemoryDefinition.Center"/> when
     /// set, then L2-normalised. Returns a copy.
     /// </summary>
-    public float[] Preprocess(ReadOnlySpan<float> rows)
-    {
-        var copy = rows.ToArray();
-        if (Definition.Center is { } center)
-        {
-            var d = Definition.Dimension;
-            for (var i = 0; i < copy.Length; i++)
-            {
-                copy[i] -= center[i % d];
-            }
-        }
-        VectorMath.NormalizeRows(copy, Definition.Dimension);
-        return copy;
-    }
+    public float[] Preprocess(ReadOnlySpan<float> rows) => Definition.Preprocess(rows);
 
     /// <summary>Like <see cref="Search"/> for rows already preprocessed (<see cref="Preprocess"/>).</summary>
     public Neighbor[][] SearchNormalised(ReadOnlySpan<float> normalised, int k, int? nprobe = null, PruningMode? pruning = null) =>

@@ -64,6 +64,25 @@ public sealed partial record MemoryDefinition(string Name, int Dimension, string
         return problems;
     }
 
+    /// <summary>
+    /// Rows as the memory compares them: minus <see cref="Center"/> when set, then L2-normalised.
+    /// Returns a copy. A coordinator without the memory's data preprocesses with this too, so its
+    /// queries match the node's own bit for bit.
+    /// </summary>
+    public float[] Preprocess(ReadOnlySpan<float> rows)
+    {
+        var copy = rows.ToArray();
+        if (Center is { } center)
+        {
+            for (var i = 0; i < copy.Length; i++)
+            {
+                copy[i] -= center[i % Dimension];
+            }
+        }
+        Core.Vectors.VectorMath.NormalizeRows(copy, Dimension);
+        return copy;
+    }
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex NamePattern();
 }

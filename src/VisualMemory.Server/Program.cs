@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using VisualMemory.Cluster.Coordination;
+using VisualMemory.Cluster.Transport;
 using VisualMemory.ControlPlane;
 using VisualMemory.Engine;
 using VisualMemory.Server;
@@ -35,6 +37,8 @@ builder.Services.AddSingleton<IClusterStore>(_ =>
 });
 builder.Services.AddSingleton(NodeListeners.Identity(builder, cluster));
 builder.Services.AddHostedService<ClusterMembershipService>();
+builder.Services.AddSingleton(_ => new ShardSearchClient(TimeSpan.FromMinutes(1)));
+builder.Services.AddSingleton(services => new ShardFanout(services.GetRequiredService<ShardSearchClient>(), TimeSpan.FromMilliseconds(cluster.ShardTimeoutMilliseconds)));
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     // "NaN" and "Infinity" as strings parse, so they are refused with a field-level 422 rather

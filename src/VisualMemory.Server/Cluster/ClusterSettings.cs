@@ -25,4 +25,13 @@ public sealed class ClusterSettings
 
     /// <summary>How often the node renews its lease (and, as controller, looks for dead nodes).</summary>
     public int HeartbeatMilliseconds { get; set; } = 2000;
+
+    /// <summary>How long a coordinator waits for one node's answer before trying the shards' next replica.</summary>
+    public int ShardTimeoutMilliseconds { get; set; } = 5000;
+
+    /// <summary>
+    /// Whether a coordinator answers when some shards have no replica that answered (the response then
+    /// lists them in <c>missingShards</c>); false answers 503 instead.
+    /// </summary>
+    public bool AllowPartialResults { get; set; }
 }

@@ -20,11 +20,20 @@ public sealed record NeighborOutput(long Id, string Label, float Similarity);
 
 /// <summary>Response of a search: nearest first.</summary>
 /// <param name="Neighbors">The neighbours.</param>
-public sealed record SearchResponse(IReadOnlyList<NeighborOutput> Neighbors);
+/// <param name="MissingShards">
+/// Answered by a coordinator for a memory held on other nodes: shards none of whose replicas answered
+/// (their items are absent). Omitted when every shard answered.
+/// </param>
+public sealed record SearchResponse(
+    IReadOnlyList<NeighborOutput> Neighbors,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? MissingShards = null);
 
 /// <summary>Response of a batch search, one entry per query in request order.</summary>
 /// <param name="Results">Per-query neighbours.</param>
-public sealed record BatchSearchResponse(IReadOnlyList<SearchResponse> Results);
+/// <param name="MissingShards">As in <see cref="SearchResponse"/>; omitted when every shard answered.</param>
+public sealed record BatchSearchResponse(
+    IReadOnlyList<SearchResponse> Results,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? MissingShards = null);
 
 /// <summary>Body of POST /v1/memories/{name}/classify.</summary>
 /// <param name="Vector">Query embedding.</param>

@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Options;
+using VisualMemory.Cluster.Coordination;
+using VisualMemory.ControlPlane;
 using VisualMemory.Core.Aggregation;
 using VisualMemory.Core.Search;
 using VisualMemory.Core.Validation;
 using VisualMemory.Engine;
 using VisualMemory.Engine.Classification;
+using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Contracts;
 using VisualMemory.Server.Http;
 
@@ -11,7 +14,7 @@ namespace VisualMemory.Server.Endpoints;
 
 /// <summary>
 /// The query path: HTTP body → field checks → <see cref="LocalMemory.Search"/> (shards → segments →
-/// FAISS); classify goes through <see cref="MemoryClassifier"/> (search, then <see cref="KnnClassifier"/>
+/// FAISS), or, for a memory held on other nodes, <see cref="RemoteSearch"/> (fan-out); classify goes through <see cref="MemoryClassifier"/> (search, then <see cref="KnnClassifier"/>
 /// and the optional explanation, residual, hierarchy and JOINT-INF steps).
 /// </summary>
 internal static class QueryEndpoints
@@ -24,8 +27,13 @@ internal static class QueryEndpoints
         queries.MapPost("/classify", Classify).WithSummary("Classify a vector by aggregating its neighbours' labels.");
     }
 
-    private static async Task<IResult> Search(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
+    private static async Task<IResult> Search(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
+        IClusterStore cluster, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
+        if (await RemoteSearch.FindAsync(name, catalog, cluster, cancellationToken).ConfigureAwait(false) is { } remote)
+        {
+            return await RemoteSearch.SingleAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
+        }
         var (memory, input, problem) = await MemoryRequest.ReadAsync<SearchRequest>(name, request, body, catalog).ConfigureAwait(false);
         if (problem is not null)
         {
@@ -36,8 +44,13 @@ internal static class QueryEndpoints
         return RunSearch(memory, input.Vector ?? [], input.K, input.Nprobe, problems, settings.Value, results => ToResponse(memory, results[0]));
     }
 
-    private static async Task<IResult> SearchBatch(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
+    private static async Task<IResult> SearchBatch(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
+        IClusterStore cluster, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
+        if (await RemoteSearch.FindAsync(name, catalog, cluster, cancellationToken).ConfigureAwait(false) is { } remote)
+        {
+            return await RemoteSearch.BatchAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
+        }
         var (memory, input, problem) = await MemoryRequest.ReadAsync<BatchSearchRequest>(name, request, body, catalog).ConfigureAwait(false);
         if (problem is not null)
         {

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using VisualMemory.Server.Tests.Durability;
+using VisualMemory.TestSupport;
+using static VisualMemory.Server.Tests.Cluster.ClusterTestHelpers;
+
+namespace VisualMemory.Server.Tests.Cluster;
+
+/// <summary>
+/// Any node answers a search for a memory another node holds: two real nodes on one PostgreSQL, the
+/// memory created on one, searched through the other (control-plane definition, fan-out to the Ready
+/// replicas over HTTP/2), equal to the holder's own answer; with the holder SIGKILLed, 503 naming the
+/// shards no replica answered.
+/// </summary>
+[Collection(ServerCrashGroup.Name)]
+public sealed class CoordinatorSearchTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IDisposable
+{
+    private const int D = 8;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "vm-coordinator-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_node_without_the_memory_answers_like_the_holder_and_refuses_when_shards_are_gone()
+    {
+        var database = await postgres.CreateDatabaseAsync("coord_" + Guid.NewGuid().ToString("N")[..8]);
+        var nodes = new Dictionary<string, ServerProcess>();
+        try
+        {
+            foreach (var name in new[] { "n1", "n2" })
+            {
+                nodes[name] = await ServerProcess.StartAsync(Path.Combine(_root, name),
+                [
+                    $"--Cluster:Database={database}", $"--Cluster:NodeName={name}", $"--Cluster:InternalUrl=http://127.0.0.1:{FreePort()}",
+                    "--Cluster:LeaseSeconds=2", "--Cluster:HeartbeatMilliseconds=200", "--Cluster:ShardTimeoutMilliseconds=2000",
+                    "--Logging:LogLevel:Default=Warning",
+                ], TimeSpan.FromSeconds(60));
+            }
+            var holder = nodes["n2"].Client;
+            var coordinator = nodes["n1"].Client;
+            Assert.Equal(HttpStatusCode.Created, (await holder.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative),
+                new { name = "m", dimension = D, shards = 4, replicas = 2, center = Enumerable.Repeat(0.05f, D).ToArray() })).StatusCode);
+            var random = new Random(3);
+            var items = Enumerable.Range(0, 120).Select(i => new { id = (long)i, label = $"c{i % 4}", vector = Enumerable.Range(0, D).Select(_ => (float)random.NextDouble() - 0.5f).ToArray() }).ToArray();
+            foreach (var batch in items.Chunk(60))
+            {
+                Assert.Equal(HttpStatusCode.OK, (await holder.PostAsJsonAsync(new Uri("/v1/memories/m/items", UriKind.Relative), new { items = batch })).StatusCode);
+            }
+            await Until(async () => JsonNode.Parse(await coordinator.GetStringAsync(new Uri("/v1/cluster/placement", UriKind.Relative)))!["replicas"]!.AsArray()
+                .Count(r => (string?)r!["node"] == "n2" && (string?)r["state"] == "ready") == 4);
+
+            var queries = items.Take(6).Select(i => i.vector).ToArray();
+            foreach (var query in queries)
+            {
+                var expected = await Search(holder, query);
+                Assert.Equal(expected, await Search(coordinator, query));
+            }
+            var batchExpected = await Post(holder, "/v1/memories/m/search/batch", new { vectors = queries, k = 5 });
+            Assert.Equal(batchExpected, await Post(coordinator, "/v1/memories/m/search/batch", new { vectors = queries, k = 5 }));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, (await coordinator.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = new float[D + 1], k = 5 })).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await coordinator.PostAsJsonAsync(new Uri("/v1/memories/nope/search", UriKind.Relative), new { vector = queries[0], k = 5 })).StatusCode);
+
+            // The only Ready replicas die with their node: the coordinator says which shards are gone.
+            Assert.Equal(ServerProcess.SigkillExitCode, nodes["n2"].Kill());
+            var gone = await coordinator.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = queries[0], k = 5 });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, gone.StatusCode);
+            Assert.Contains("shards 0, 1, 2, 3", await gone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var node in nodes.Values)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
+    private static async Task<string> Search(HttpClient client, float[] query) => await Post(client, "/v1/memories/m/search", new { vector = query, k = 10 });
+
+    private static async Task<string> Post(HttpClient client, string path, object body)
+    {
+        var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {text}");
+        return text;
+    }
+
+    private static async Task Until(Func<Task<bool>> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the holder's replicas never became ready");
+            await Task.Delay(100);
+        }
+    }
+}
