@@ -3,6 +3,7 @@ using System.Text.Json;
 using VisualMemory.Cluster.Coordination;
 using VisualMemory.ControlPlane;
 using VisualMemory.Core.Labels;
+using VisualMemory.Core.Pruning;
 using VisualMemory.Core.Search;
 using VisualMemory.Engine;
 
@@ -42,11 +43,11 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
     }
 
     /// <summary>The k nearest items of each query row over every shard that answered, and the shards that did not.</summary>
-    public async Task<FanoutResult> SearchAsync(ShardFanout fanout, float[] rows, int k, int? nprobe, CancellationToken cancellationToken)
+    public async Task<FanoutResult> SearchAsync(ShardFanout fanout, float[] rows, int k, int? nprobe, PruningMode? pruning, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fanout);
         var queries = Definition.Preprocess(rows);
-        return await fanout.SearchAsync(Definition.Name, Definition.Dimension, queries, k, nprobe ?? 0, null, Placement, Labels.GetOrAdd, cancellationToken).ConfigureAwait(false);
+        return await fanout.SearchAsync(Definition.Name, Definition.Dimension, queries, k, nprobe ?? 0, pruning, Placement, Labels.GetOrAdd, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The label names of hits, in this coordinator's vocabulary.</summary>

@@ -75,8 +75,13 @@ internal static class QueryEndpoints
         return problems.Count > 0 ? Problems.Invalid(problems) : Results.Ok(respond(memory.Search(rows, checkedK, checkedNProbe)));
     }
 
-    private static async Task<IResult> Classify(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
+    private static async Task<IResult> Classify(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
+        IClusterStore cluster, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
+        if (await RemoteSearch.FindAsync(name, catalog, cluster, cancellationToken).ConfigureAwait(false) is { } remote)
+        {
+            return await RemoteSearch.ClassifyAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
+        }
         var (memory, input, problem) = await MemoryRequest.ReadAsync<ClassifyRequest>(name, request, body, catalog).ConfigureAwait(false);
         if (problem is not null)
         {

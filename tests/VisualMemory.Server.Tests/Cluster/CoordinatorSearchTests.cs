@@ -9,9 +9,9 @@ namespace VisualMemory.Server.Tests.Cluster;
 
 /// <summary>
 /// Any node answers a search for a memory another node holds: two real nodes on one PostgreSQL, the
-/// memory created on one, searched through the other (control-plane definition, fan-out to the Ready
-/// replicas over HTTP/2), equal to the holder's own answer; with the holder SIGKILLed, 503 naming the
-/// shards no replica answered.
+/// memory created on one, searched and classified through the other (control-plane definition, fan-out
+/// to the Ready replicas over HTTP/2), equal to the holder's own answer; with the holder SIGKILLed, 503
+/// naming the shards no replica answered.
 /// </summary>
 [Collection(ServerCrashGroup.Name)]
 public sealed class CoordinatorSearchTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IDisposable
@@ -65,6 +65,23 @@ public sealed class CoordinatorSearchTests(PostgresFixture postgres) : IClassFix
             var batchExpected = await Post(holder, "/v1/memories/m/search/batch", new { vectors = queries, k = 5 });
             Assert.Equal(batchExpected, await Post(coordinator, "/v1/memories/m/search/batch", new { vectors = queries, k = 5 }));
             Assert.Equal(HttpStatusCode.UnprocessableEntity, (await coordinator.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = new float[D + 1], k = 5 })).StatusCode);
+
+            // Classify: the same neighbours and the same aggregation give the same answer (labels by name).
+            foreach (var aggregation in new[] { "rank", "distance", "softmax" })
+            {
+                foreach (var query in queries.Take(3))
+                {
+                    var request = new { vector = query, k = 15, aggregation };
+                    var expected = JsonNode.Parse(await Post(holder, "/v1/memories/m/classify", request))!;
+                    var actual = JsonNode.Parse(await Post(coordinator, "/v1/memories/m/classify", request))!;
+                    Assert.Equal((string?)expected["label"], (string?)actual["label"]);
+                    Assert.Equal((double)expected["confidence"]!, (double)actual["confidence"]!, 12);
+                    Assert.Equal(Scores(expected), Scores(actual));
+                }
+            }
+            var explain = await coordinator.PostAsJsonAsync(new Uri("/v1/memories/m/classify", UriKind.Relative), new { vector = queries[0], explain = true });
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, explain.StatusCode);
+            Assert.Contains("explain", await explain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.NotFound, (await coordinator.PostAsJsonAsync(new Uri("/v1/memories/nope/search", UriKind.Relative), new { vector = queries[0], k = 5 })).StatusCode);
 
             // The only Ready replicas die with their node: the coordinator says which shards are gone.
@@ -81,6 +98,9 @@ public sealed class CoordinatorSearchTests(PostgresFixture postgres) : IClassFix
             }
         }
     }
+
+    private static SortedDictionary<string, double> Scores(JsonNode classification) =>
+        new(classification["scores"]!.AsObject().ToDictionary(p => p.Key, p => Math.Round((double)p.Value!, 12)), StringComparer.Ordinal);
 
     private static async Task<string> Search(HttpClient client, float[] query) => await Post(client, "/v1/memories/m/search", new { vector = query, k = 10 });
 
