@@ -37,33 +37,14 @@ public sealed class MemoryStorage
     public string LogDirectory { get; }
 
     /// <summary>The names of the stored memories (those whose definition exists), sorted.</summary>
-    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default)
-    {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var item in await Objects.ListAsync("memories/", cancellationToken).ConfigureAwait(false))
-        {
-            var parts = item.Key.Split('/');
-            if (parts.Length == 3 && parts[2] == DefinitionName)
-            {
-                names.Add(parts[1]);
-            }
-        }
-        return [.. names];
-    }
+    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default) =>
+        [.. (await ListNamesAsync(cancellationToken).ConfigureAwait(false)).Defined];
 
     /// <summary>Names that have objects or logs but no definition: drops interrupted by a crash, to finish with <see cref="DeleteAsync"/>.</summary>
     public async Task<IReadOnlyList<string>> ListLeftoversAsync(CancellationToken cancellationToken = default)
     {
-        var defined = (await ListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var item in await Objects.ListAsync("memories/", cancellationToken).ConfigureAwait(false))
-        {
-            var parts = item.Key.Split('/');
-            if (parts.Length > 2 && !defined.Contains(parts[1]))
-            {
-                names.Add(parts[1]);
-            }
-        }
+        var (defined, withObjects) = await ListNamesAsync(cancellationToken).ConfigureAwait(false);
+        var names = new SortedSet<string>(withObjects.Where(n => !defined.Contains(n)), StringComparer.Ordinal);
         if (Directory.Exists(LogDirectory))
         {
             foreach (var directory in Directory.EnumerateDirectories(LogDirectory))
@@ -83,8 +64,7 @@ public sealed class MemoryStorage
     {
         ArgumentNullException.ThrowIfNull(definition);
         await DeleteAsync(definition.Name, cancellationToken).ConfigureAwait(false);
-        var json = JsonSerializer.SerializeToUtf8Bytes(new StoredDefinition(definition.Name, definition.Dimension, definition.Index, definition.Shards, definition.NProbe, definition.Center?.ToArray()));
-        await Objects.PutAsync(Key(definition.Name, DefinitionName), json, cancellationToken).ConfigureAwait(false);
+        await Objects.PutAsync(Key(definition.Name, DefinitionName), MemoryDefinitionJson.ToUtf8(definition), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a memory's definition.</summary>
@@ -94,9 +74,7 @@ public sealed class MemoryStorage
         var key = Key(name, DefinitionName);
         try
         {
-            var stored = JsonSerializer.Deserialize<StoredDefinition>(await Objects.GetAsync(key, cancellationToken).ConfigureAwait(false))
-                ?? throw new InvalidDataException($"{key}: empty definition");
-            return new MemoryDefinition(stored.Name, stored.Dimension, stored.Index, stored.Shards, stored.NProbe, stored.Center);
+            return MemoryDefinitionJson.Parse(await Objects.GetAsync(key, cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is JsonException or ObjectNotFoundException)
         {
@@ -146,6 +124,27 @@ public sealed class MemoryStorage
         }
     }
 
+    // One listing of memories/: the names with a definition, and every name with any object.
+    private async Task<(SortedSet<string> Defined, SortedSet<string> WithObjects)> ListNamesAsync(CancellationToken cancellationToken)
+    {
+        var defined = new SortedSet<string>(StringComparer.Ordinal);
+        var withObjects = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var item in await Objects.ListAsync("memories/", cancellationToken).ConfigureAwait(false))
+        {
+            var parts = item.Key.Split('/');
+            if (parts.Length < 3)
+            {
+                continue;
+            }
+            withObjects.Add(parts[1]);
+            if (parts.Length == 3 && parts[2] == DefinitionName)
+            {
+                defined.Add(parts[1]);
+            }
+        }
+        return (defined, withObjects);
+    }
+
     private static string Prefix(string name) => $"memories/{name}/";
 
     private static string Key(string name, string file) => Prefix(name) + file;
@@ -170,6 +169,4 @@ public sealed class MemoryStorage
         }
         return bytes[..length];
     }
-
-    private sealed record StoredDefinition(string Name, int Dimension, string Index, int Shards, int NProbe, float[]? Center);
 }

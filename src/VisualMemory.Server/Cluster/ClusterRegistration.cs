@@ -1,4 +1,3 @@
-using System.Text.Json;
 using VisualMemory.ControlPlane;
 using VisualMemory.Engine;
 
@@ -7,13 +6,6 @@ namespace VisualMemory.Server.Cluster;
 /// <summary>How this node's memories are recorded in the control plane (the cluster-wide list the controller places).</summary>
 internal static class ClusterRegistration
 {
-    /// <summary>The definition as the control plane stores it.</summary>
-    public static string DefinitionJson(MemoryDefinition definition)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        return JsonSerializer.Serialize(new { definition.Name, definition.Dimension, definition.Index, definition.Shards, definition.NProbe, definition.Center });
-    }
-
     /// <summary>
     /// Records every memory this node holds that the control plane does not know yet (memories created
     /// before the node joined a control plane), with one replica per shard.
@@ -26,7 +18,7 @@ internal static class ClusterRegistration
         var added = 0;
         foreach (var memory in catalog.Memories.Where(m => !known.Contains(m.Definition.Name)))
         {
-            added += await store.CreateMemoryAsync(memory.Definition.Name, DefinitionJson(memory.Definition), memory.Definition.Shards, 1, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            added += await store.CreateMemoryAsync(memory.Definition.Name, MemoryDefinitionJson.ToJson(memory.Definition), memory.Definition.Shards, 1, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
         return added;
     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using VisualMemory.Cluster.Coordination;
 using VisualMemory.ControlPlane;
 using VisualMemory.Core.Labels;
@@ -30,9 +29,7 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
         {
             return null;
         }
-        var stored = JsonSerializer.Deserialize<StoredDefinition>(record.DefinitionJson)
-            ?? throw new InvalidDataException($"memory '{name}': empty definition in the control plane");
-        var definition = new MemoryDefinition(stored.Name, stored.Dimension, stored.Index, stored.Shards, stored.NProbe, stored.Center);
+        var definition = MemoryDefinitionJson.Parse(record.DefinitionJson);
         var alive = (await store.ListNodesAsync(cancellationToken).ConfigureAwait(false)).Where(n => n.Alive).ToDictionary(n => n.Name, n => n.Address, StringComparer.Ordinal);
         var ready = (await store.ListAssignmentsAsync(name, cancellationToken).ConfigureAwait(false))
             .Where(a => a.State == AssignmentState.Ready && alive.ContainsKey(a.Node))
@@ -52,6 +49,4 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
 
     /// <summary>The label names of hits, in this coordinator's vocabulary.</summary>
     public string LabelOf(Neighbor neighbor) => Labels[neighbor.Label];
-
-    private sealed record StoredDefinition(string Name, int Dimension, string Index, int Shards, int NProbe, float[]? Center);
 }

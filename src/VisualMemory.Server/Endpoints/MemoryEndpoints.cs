@@ -87,7 +87,7 @@ internal static class MemoryEndpoints
         }
         // The control plane decides whether the name is free cluster-wide; then this node creates it.
         if (catalog.Find(definition.Name) is null && catalog.RefusedReason(definition.Name) is null
-            && !await cluster.CreateMemoryAsync(definition.Name, ClusterRegistration.DefinitionJson(definition), definition.Shards, replicas, cancellationToken).ConfigureAwait(false))
+            && !await cluster.CreateMemoryAsync(definition.Name, MemoryDefinitionJson.ToJson(definition), definition.Shards, replicas, cancellationToken).ConfigureAwait(false))
         {
             return Problems.Conflict("Memory exists.", $"a memory named '{definition.Name}' already exists in the cluster");
         }
