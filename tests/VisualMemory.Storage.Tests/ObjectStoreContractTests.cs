@@ -290,3 +290,41 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IClassFixture
     public void Describe_names_the_bucket_and_prefix() =>
         Assert.StartsWith($"s3://{S3ServerFixture.Bucket}/t-", _store.Describe, StringComparison.Ordinal);
 }
+
+public sealed class PrefixedObjectStoreTests : ObjectStoreContractTests, IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "vm-prefixed-" + Guid.NewGuid().ToString("N"));
+    private readonly LocalDirectoryObjectStore _inner;
+    private readonly PrefixedObjectStore _store;
+
+    public PrefixedObjectStoreTests()
+    {
+        _inner = new LocalDirectoryObjectStore(_root);
+        _store = new PrefixedObjectStore(_inner, "replicas/m/0/node-a/");
+    }
+
+    protected override IObjectStore Store => _store;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task Keys_live_under_the_prefix_and_nothing_outside_it_is_seen()
+    {
+        await _inner.PutAsync("replicas/m/0/node-b/x", new byte[] { 1 });
+        await _inner.PutAsync("replicas/m/0/node-a2/x", new byte[] { 2 });
+        await _store.PutAsync("memories/m/memory.json", new byte[] { 3, 4 });
+
+        Assert.Equal([3, 4], await _inner.GetAsync("replicas/m/0/node-a/memories/m/memory.json"));
+        Assert.Equal([new ObjectInfo("memories/m/memory.json", 2)], await _store.ListAsync(""));
+        var missing = await Assert.ThrowsAsync<ObjectNotFoundException>(() => _store.GetAsync("x"));
+        Assert.Equal("x", missing.Key);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("no-slash")]
+    [InlineData("/leading/")]
+    [InlineData("a//b/")]
+    public void Bad_prefixes_are_refused(string prefix) =>
+        Assert.Throws<ArgumentException>(() => new PrefixedObjectStore(_inner, prefix));
+}
