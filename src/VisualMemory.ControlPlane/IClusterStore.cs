@@ -53,6 +53,9 @@ public interface IClusterStore : IAsyncDisposable
     /// <summary>The replica assignments of one memory, or of all when <paramref name="memory"/> is null, by memory, shard and node.</summary>
     Task<IReadOnlyList<AssignmentRecord>> ListAssignmentsAsync(string? memory = null, CancellationToken cancellationToken = default);
 
+    /// <summary>The shards of one memory, or of all when <paramref name="memory"/> is null, with their epochs and primaries, by memory and shard.</summary>
+    Task<IReadOnlyList<ShardRecord>> ListShardsAsync(string? memory = null, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Applies a batch of placement changes in one transaction, only while <paramref name="controllerName"/>
     /// holds the controller lease with <paramref name="controllerEpoch"/> (checked inside that transaction).
@@ -62,4 +65,20 @@ public interface IClusterStore : IAsyncDisposable
 
     /// <summary>Marks a Loading replica Ready; ignored (false) unless the assignment still has that epoch and is Loading.</summary>
     Task<bool> ReportReadyAsync(string memory, int shard, string node, long epoch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A primary that could not forward a write to a replica takes that replica out of the in-sync set:
+    /// in one transaction, only while <paramref name="primaryNode"/> is the shard's primary in
+    /// <paramref name="primaryTerm"/>, bumps the shard epoch and sets the node's Loading or Ready replica
+    /// to Loading with the new epoch, so a Ready report it sends with the old epoch fails and it must
+    /// catch up first. False, writing nothing, when the primary or term no longer match or the node
+    /// holds no Loading or Ready replica of the shard (a Draining one is leaving anyway).
+    /// </summary>
+    /// <param name="memory">The memory.</param>
+    /// <param name="shard">The shard number.</param>
+    /// <param name="node">The replica's node.</param>
+    /// <param name="primaryNode">The caller, as the primary it believes it is.</param>
+    /// <param name="primaryTerm">The term it believes it is primary in.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<bool> DemoteReplicaAsync(string memory, int shard, string node, string primaryNode, long primaryTerm, CancellationToken cancellationToken = default);
 }

@@ -15,4 +15,7 @@ public sealed record PlacementChange(PlacementChangeKind Kind, string Memory, in
 
     /// <summary>Mark the shard's replica on the node as leaving.</summary>
     public static PlacementChange MarkDraining(string memory, int shard, string node) => new(PlacementChangeKind.MarkDraining, memory, shard, node);
+
+    /// <summary>Make the shard's Ready replica on the node its primary (the replica that orders writes), in a new term.</summary>
+    public static PlacementChange SetPrimary(string memory, int shard, string node) => new(PlacementChangeKind.SetPrimary, memory, shard, node);
 }

@@ -11,4 +11,7 @@ public enum PlacementChangeKind
 
     /// <summary>Mark the replica as leaving (state Draining).</summary>
     MarkDraining,
+
+    /// <summary>Make the node's Ready replica the shard's primary, with the change's new epoch as its term.</summary>
+    SetPrimary,
 }

@@ -9,7 +9,8 @@ namespace VisualMemory.ControlPlane;
 /// <param name="AddAssignment">Inserts a Loading replica (unique per shard and node).</param>
 /// <param name="RemoveAssignment">Deletes a replica.</param>
 /// <param name="DrainAssignment">Marks a replica Draining.</param>
-internal sealed record PlacementStatements(string BumpShardEpoch, string NodeExists, string AddAssignment, string RemoveAssignment, string DrainAssignment);
+/// <param name="SetPrimary">Makes the node the shard's primary at the new epoch, only if its replica is Ready.</param>
+internal sealed record PlacementStatements(string BumpShardEpoch, string NodeExists, string AddAssignment, string RemoveAssignment, string DrainAssignment, string SetPrimary);
 
 /// <summary>
 /// Writes a batch of placement changes inside the caller's transaction, after the caller has checked
@@ -47,6 +48,13 @@ internal static class PlacementWriter
                     break;
                 case PlacementChangeKind.MarkDraining:
                     if (await ExecuteAsync(connection, transaction, sql.DrainAssignment, cancellationToken, parameters).ConfigureAwait(false) != 1)
+                    {
+                        return PlacementOutcome.Conflict;
+                    }
+                    break;
+                case PlacementChangeKind.SetPrimary:
+                    // Only a Ready replica holds every acknowledged write; anything else would lose some.
+                    if (await ExecuteAsync(connection, transaction, sql.SetPrimary, cancellationToken, parameters).ConfigureAwait(false) != 1)
                     {
                         return PlacementOutcome.Conflict;
                     }

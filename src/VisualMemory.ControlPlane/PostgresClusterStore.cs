@@ -10,8 +10,6 @@ namespace VisualMemory.ControlPlane;
 /// </summary>
 public sealed class PostgresClusterStore : IClusterStore
 {
-    private const int SchemaVersion = 1;
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
 
@@ -44,7 +42,12 @@ public sealed class PostgresClusterStore : IClusterStore
             if (version < 1)
             {
                 await ExecuteAsync(connection, transaction, PostgresSql.SchemaV1, cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, transaction, PostgresSql.RecordVersion, cancellationToken, ("version", SchemaVersion)).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, PostgresSql.RecordVersion, cancellationToken, ("version", 1)).ConfigureAwait(false);
+            }
+            if (version < 2)
+            {
+                await ExecuteAsync(connection, transaction, PostgresSql.SchemaV2, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, PostgresSql.RecordVersion, cancellationToken, ("version", 2)).ConfigureAwait(false);
             }
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -166,6 +169,13 @@ public sealed class PostgresClusterStore : IClusterStore
                 cancellationToken, ("memory", (object?)memory ?? DBNull.Value)), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<ShardRecord>> ListShardsAsync(string? memory = null, CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.ListShards, reader => new ShardRecord(
+                reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4)),
+                cancellationToken, ("memory", (object?)memory ?? DBNull.Value)), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public async Task<PlacementOutcome> ApplyPlacementAsync(string controllerName, long controllerEpoch, IReadOnlyList<PlacementChange> changes, CancellationToken cancellationToken = default)
     {
         StoreArguments.Name(controllerName, nameof(controllerName));
@@ -211,6 +221,33 @@ public sealed class PostgresClusterStore : IClusterStore
             await ExecuteAsync(connection, transaction, PostgresSql.ReportReady, cancellationToken,
                 ("memory", memory), ("shard", shard), ("node", node), ("epoch", epoch)).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DemoteReplicaAsync(string memory, int shard, string node, string primaryNode, long primaryTerm, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(node, nameof(node));
+        StoreArguments.Name(primaryNode, nameof(primaryNode));
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var demoted = await ReplicaDemotion.DemoteAsync(connection, transaction, PostgresSql.Demotion,
+                    memory, shard, node, primaryNode, primaryTerm, cancellationToken).ConfigureAwait(false);
+                if (demoted)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                }
+                return demoted;
+            }
+        }
     }
 
     /// <inheritdoc />

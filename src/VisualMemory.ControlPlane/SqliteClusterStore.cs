@@ -12,8 +12,6 @@ namespace VisualMemory.ControlPlane;
 /// </summary>
 public sealed class SqliteClusterStore : IClusterStore
 {
-    private const int SchemaVersion = 1;
-
     private readonly string _connectionString;
     private readonly TimeProvider _time;
 
@@ -54,7 +52,12 @@ public sealed class SqliteClusterStore : IClusterStore
             if (version < 1)
             {
                 await ExecuteAsync(connection, transaction, SqliteSql.SchemaV1, cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", SchemaVersion), ("now", now)).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", 1), ("now", now)).ConfigureAwait(false);
+            }
+            if (version < 2)
+            {
+                await ExecuteAsync(connection, transaction, SqliteSql.SchemaV2, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", 2), ("now", now)).ConfigureAwait(false);
             }
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -176,6 +179,13 @@ public sealed class SqliteClusterStore : IClusterStore
                 cancellationToken, ("memory", (object?)memory ?? DBNull.Value)), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<ShardRecord>> ListShardsAsync(string? memory = null, CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction, _) =>
+            ReadAsync(connection, transaction, SqliteSql.ListShards, reader => new ShardRecord(
+                reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4)),
+                cancellationToken, ("memory", (object?)memory ?? DBNull.Value)), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public async Task<PlacementOutcome> ApplyPlacementAsync(string controllerName, long controllerEpoch, IReadOnlyList<PlacementChange> changes, CancellationToken cancellationToken = default)
     {
         StoreArguments.Name(controllerName, nameof(controllerName));
@@ -224,6 +234,33 @@ public sealed class SqliteClusterStore : IClusterStore
             await ExecuteAsync(connection, transaction, SqliteSql.ReportReady, cancellationToken,
                 ("memory", memory), ("shard", shard), ("node", node), ("epoch", epoch)).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DemoteReplicaAsync(string memory, int shard, string node, string primaryNode, long primaryTerm, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(node, nameof(node));
+        StoreArguments.Name(primaryNode, nameof(primaryNode));
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = connection.BeginTransaction(deferred: false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var demoted = await ReplicaDemotion.DemoteAsync(connection, transaction, SqliteSql.Demotion,
+                    memory, shard, node, primaryNode, primaryTerm, cancellationToken).ConfigureAwait(false);
+                if (demoted)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                }
+                return demoted;
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -56,6 +56,17 @@ internal static class SqliteSql
         CREATE INDEX assignments_node ON assignments (node);
         """;
 
+    /// <summary>
+    /// Schema version 2: each shard's primary replica (the one that orders writes) and its term. The
+    /// term is the shard epoch at which the primary was set, so a newer primary always has a higher term
+    /// and an old primary's term-checked writes fail. primary_node stays set after its node dies: it
+    /// names the last primary, whose copy is the newest when no replica is Ready.
+    /// </summary>
+    public const string SchemaV2 = """
+        ALTER TABLE memory_shards ADD COLUMN primary_node TEXT NULL;
+        ALTER TABLE memory_shards ADD COLUMN primary_term INTEGER NOT NULL DEFAULT 0;
+        """;
+
     private const string NodeColumns = """
         name, address, roles, registered_at, last_heartbeat_at, lease_expires_at,
         (NOT dead AND lease_expires_at > @now) AS alive, draining, bytes_hosted
@@ -150,8 +161,38 @@ internal static class SqliteSql
         WHERE memory = @memory AND shard = @shard AND node = @node AND epoch = @epoch AND state = 'Loading'
         """;
 
+    public const string ListShards = """
+        SELECT memory, shard, epoch, primary_node, primary_term FROM memory_shards
+        WHERE @memory IS NULL OR memory = @memory
+        ORDER BY memory, shard
+        """;
+
+    /// <summary>Sets the primary only when the node holds a Ready replica of the shard; the term is the epoch the change just bumped to.</summary>
+    public const string SetPrimary = """
+        UPDATE memory_shards SET primary_node = @node, primary_term = @epoch
+        WHERE memory = @memory AND shard = @shard
+          AND EXISTS (SELECT 1 FROM assignments a
+                      WHERE a.memory = @memory AND a.shard = @shard AND a.node = @node AND a.state = 'Ready')
+        """;
+
+    /// <summary>Bumps (and locks) the shard row only while the caller is still its primary in that term.</summary>
+    public const string BumpEpochIfPrimary = """
+        UPDATE memory_shards SET epoch = epoch + 1
+        WHERE memory = @memory AND shard = @shard AND primary_node = @primary AND primary_term = @term
+        RETURNING epoch
+        """;
+
+    /// <summary>A Draining replica is leaving anyway and is not touched.</summary>
+    public const string DemoteAssignment = """
+        UPDATE assignments SET state = 'Loading', epoch = @epoch
+        WHERE memory = @memory AND shard = @shard AND node = @node AND state IN ('Loading', 'Ready')
+        """;
+
     public const string NodeExists = "SELECT 1 FROM nodes WHERE name = @node";
 
     /// <summary>The statements <see cref="PlacementWriter"/> runs.</summary>
-    public static PlacementStatements Placement { get; } = new(BumpShardEpoch, NodeExists, AddAssignment, RemoveAssignment, DrainAssignment);
+    public static PlacementStatements Placement { get; } = new(BumpShardEpoch, NodeExists, AddAssignment, RemoveAssignment, DrainAssignment, SetPrimary);
+
+    /// <summary>The statements <see cref="ReplicaDemotion"/> runs.</summary>
+    public static DemotionStatements Demotion { get; } = new(BumpEpochIfPrimary, DemoteAssignment);
 }

@@ -20,6 +20,9 @@ public abstract class ClusterStoreContract : IAsyncLifetime
     /// <summary>A fresh store on an empty database of its own.</summary>
     protected abstract Task<IClusterStore> CreateStoreAsync();
 
+    /// <summary>A fresh store on an empty database of its own on which schema version 1 was created by hand with that version's SQL (not migrated further).</summary>
+    protected abstract Task<IClusterStore> CreateStoreAtVersion1Async();
+
     /// <summary>Another store on the same database as <see cref="Store"/> (as a second node, or a second process, would open).</summary>
     protected abstract IClusterStore OpenSameDatabase();
 
@@ -332,6 +335,148 @@ public abstract class ClusterStoreContract : IAsyncLifetime
         Assert.Single(await Store.ListAssignmentsAsync("m"));
     }
 
+    [Fact]
+    public async Task Shards_are_listed_with_no_primary_after_create()
+    {
+        Assert.True(await Store.CreateMemoryAsync("m", "{}", 2, 2));
+        Assert.True(await Store.CreateMemoryAsync("other", "{}", 1, 1));
+        Assert.Equal(
+            [new ShardRecord("m", 0, 0, null, 0), new ShardRecord("m", 1, 0, null, 0), new ShardRecord("other", 0, 0, null, 0)],
+            await Store.ListShardsAsync());
+        Assert.Equal(["other"], (await Store.ListShardsAsync("other")).Select(s => s.Memory));
+        Assert.Empty(await Store.ListShardsAsync("nope"));
+        // Migrating again (twice) leaves the new columns and their values alone.
+        await Store.MigrateAsync();
+        await Another().MigrateAsync();
+        Assert.Equal(3, (await Store.ListShardsAsync()).Count);
+        Assert.True(await Store.DropMemoryAsync("m"));
+        Assert.Equal([new ShardRecord("other", 0, 0, null, 0)], await Store.ListShardsAsync());
+    }
+
+    [Fact]
+    public async Task SetPrimary_on_a_ready_replica_sets_the_primary_with_the_new_epoch_as_term()
+    {
+        var controller = await SetUpAsync();
+        Assert.Equal(PlacementOutcome.Applied, await Store.ApplyPlacementAsync("c", controller.Epoch,
+            [PlacementChange.Add("m", 0, "n1"), PlacementChange.Add("m", 0, "n2")]));
+        Assert.True(await Store.ReportReadyAsync("m", 0, "n1", 1));
+        var assignments = await Store.ListAssignmentsAsync();
+
+        Assert.Equal(PlacementOutcome.Applied, await Store.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.SetPrimary("m", 0, "n1")]));
+        Assert.Equal([new ShardRecord("m", 0, 3, "n1", 3), new ShardRecord("m", 1, 0, null, 0)], await Store.ListShardsAsync("m"));
+        // The assignments themselves keep their epochs: a pending Ready report of another replica still counts.
+        Assert.Equal(assignments, await Store.ListAssignmentsAsync());
+
+        Assert.True(await Store.ReportReadyAsync("m", 0, "n2", 2));
+        Assert.Equal(PlacementOutcome.Applied, await Store.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.SetPrimary("m", 0, "n2")]));
+        Assert.Equal(new ShardRecord("m", 0, 4, "n2", 4), (await Store.ListShardsAsync("m"))[0]);
+    }
+
+    [Fact]
+    public async Task SetPrimary_without_a_ready_replica_on_the_node_is_a_conflict_and_writes_nothing()
+    {
+        var controller = await SetUpAsync();
+        Assert.Equal(PlacementOutcome.Applied, await Store.ApplyPlacementAsync("c", controller.Epoch,
+            [PlacementChange.Add("m", 0, "n1"), PlacementChange.Add("m", 0, "n2")]));
+        Assert.True(await Store.ReportReadyAsync("m", 0, "n1", 1));
+        var shards = await Store.ListShardsAsync();
+        var assignments = await Store.ListAssignmentsAsync();
+
+        // n2 is Loading; shard 1 has no replica at all; the good first change goes with the bad second one.
+        Assert.Equal(PlacementOutcome.Conflict, await Store.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.SetPrimary("m", 0, "n2")]));
+        Assert.Equal(PlacementOutcome.Conflict, await Store.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.SetPrimary("m", 1, "n1")]));
+        Assert.Equal(PlacementOutcome.Conflict, await Store.ApplyPlacementAsync("c", controller.Epoch,
+            [PlacementChange.SetPrimary("m", 0, "n1"), PlacementChange.SetPrimary("m", 0, "n2")]));
+        // A replica added in the same batch is Loading, so it cannot be made primary yet.
+        Assert.Equal(PlacementOutcome.Conflict, await Store.ApplyPlacementAsync("c", controller.Epoch,
+            [PlacementChange.Add("m", 1, "n1"), PlacementChange.SetPrimary("m", 1, "n1")]));
+        // A Draining replica no longer qualifies.
+        Assert.Equal(PlacementOutcome.Conflict, await Store.ApplyPlacementAsync("c", controller.Epoch,
+            [PlacementChange.MarkDraining("m", 0, "n1"), PlacementChange.SetPrimary("m", 0, "n1")]));
+        Assert.Equal(PlacementOutcome.Invalid, await Store.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.SetPrimary("nope", 0, "n1")]));
+        Assert.Equal(shards, await Store.ListShardsAsync());
+        Assert.Equal(assignments, await Store.ListAssignmentsAsync());
+    }
+
+    [Fact]
+    public async Task Demoting_a_replica_in_the_primary_s_term_makes_it_Loading_at_a_new_epoch()
+    {
+        var (_, term) = await PrimaryOnN1Async();
+        // n2 has not reported Ready yet: its report (epoch 2) is in flight when the primary demotes it.
+        Assert.True(await Store.DemoteReplicaAsync("m", 0, "n2", "n1", term));
+        var shard = (await Store.ListShardsAsync("m"))[0];
+        Assert.Equal(new ShardRecord("m", 0, term + 1, "n1", term), shard);
+        var n2 = (await Store.ListAssignmentsAsync("m")).Single(a => a.Node == "n2");
+        Assert.Equal((AssignmentState.Loading, term + 1), (n2.State, n2.Epoch));
+        Assert.False(await Store.ReportReadyAsync("m", 0, "n2", 2));
+        Assert.True(await Store.ReportReadyAsync("m", 0, "n2", n2.Epoch));
+
+        // A Ready replica is demoted too, and must report Ready again with the newer epoch.
+        Assert.True(await Store.DemoteReplicaAsync("m", 0, "n2", "n1", term));
+        n2 = (await Store.ListAssignmentsAsync("m")).Single(a => a.Node == "n2");
+        Assert.Equal((AssignmentState.Loading, term + 2), (n2.State, n2.Epoch));
+        Assert.False(await Store.ReportReadyAsync("m", 0, "n2", term + 1));
+    }
+
+    [Fact]
+    public async Task Demoting_with_a_stale_term_a_wrong_primary_or_no_replica_changes_nothing()
+    {
+        var (controller, term) = await PrimaryOnN1Async();
+        var shards = await Store.ListShardsAsync();
+        var assignments = await Store.ListAssignmentsAsync();
+
+        Assert.False(await Store.DemoteReplicaAsync("m", 0, "n2", "n1", term - 1));
+        Assert.False(await Store.DemoteReplicaAsync("m", 0, "n2", "n2", term));
+        Assert.False(await Store.DemoteReplicaAsync("m", 1, "n2", "n1", term)); // shard 1 has no primary
+        Assert.False(await Store.DemoteReplicaAsync("m", 0, "ghost", "n1", term)); // no such replica: the epoch bump is rolled back
+        Assert.False(await Store.DemoteReplicaAsync("nope", 0, "n2", "n1", term));
+        Assert.Equal(shards, await Store.ListShardsAsync());
+        Assert.Equal(assignments, await Store.ListAssignmentsAsync());
+
+        // Once a new primary is set (a higher term), the old one's demotions are refused.
+        Assert.True(await Store.ReportReadyAsync("m", 0, "n2", 2));
+        Assert.Equal(PlacementOutcome.Applied, await Store.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.SetPrimary("m", 0, "n2")]));
+        Assert.False(await Store.DemoteReplicaAsync("m", 0, "n1", "n1", term));
+        Assert.Equal(AssignmentState.Ready, (await Store.ListAssignmentsAsync("m")).Single(a => a.Node == "n1").State);
+    }
+
+    [Fact]
+    public async Task Demoting_a_draining_replica_changes_nothing()
+    {
+        var (controller, term) = await PrimaryOnN1Async();
+        Assert.Equal(PlacementOutcome.Applied, await Store.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.MarkDraining("m", 0, "n2")]));
+        var shards = await Store.ListShardsAsync();
+        var assignments = await Store.ListAssignmentsAsync();
+        Assert.False(await Store.DemoteReplicaAsync("m", 0, "n2", "n1", term));
+        Assert.Equal(shards, await Store.ListShardsAsync());
+        Assert.Equal(assignments, await Store.ListAssignmentsAsync());
+    }
+
+    [Fact]
+    public async Task A_version_1_store_migrates_to_version_2_keeping_its_rows()
+    {
+        var old = await CreateStoreAtVersion1Async();
+        _stores.Add(old);
+        // Everything version 1 offered works on the version 1 tables.
+        await old.RegisterNodeAsync("n1", "http://n1", NodeRoles.ShardHost, LongLease);
+        Assert.True(await old.CreateMemoryAsync("m", "{}", 2, 1));
+        var controller = await old.TryAcquireControllerAsync("c", LongLease);
+        Assert.NotNull(controller);
+        Assert.Equal(PlacementOutcome.Applied, await old.ApplyPlacementAsync("c", controller.Epoch,
+            [PlacementChange.Add("m", 0, "n1"), PlacementChange.Add("m", 1, "n1")]));
+        Assert.True(await old.ReportReadyAsync("m", 0, "n1", 1));
+        var assignments = await old.ListAssignmentsAsync();
+
+        await old.MigrateAsync();
+        await old.MigrateAsync();
+        Assert.Equal("n1", Assert.Single(await old.ListNodesAsync()).Name);
+        Assert.Equal(controller, await old.GetControllerAsync());
+        Assert.Equal(assignments, await old.ListAssignmentsAsync());
+        Assert.Equal([new ShardRecord("m", 0, 1, null, 0), new ShardRecord("m", 1, 1, null, 0)], await old.ListShardsAsync());
+        Assert.Equal(PlacementOutcome.Applied, await old.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.SetPrimary("m", 0, "n1")]));
+        Assert.Equal(new ShardRecord("m", 0, 2, "n1", 2), (await old.ListShardsAsync("m"))[0]);
+    }
+
     /// <summary>Two shard hosts, a memory "m" of two shards, and node "c" as controller.</summary>
     private async Task<ControllerLease> SetUpAsync(TimeSpan? controllerLease = null)
     {
@@ -341,5 +486,18 @@ public abstract class ClusterStoreContract : IAsyncLifetime
         var lease = await Store.TryAcquireControllerAsync("c", controllerLease ?? LongLease);
         Assert.NotNull(lease);
         return lease;
+    }
+
+    /// <summary><see cref="SetUpAsync"/>, then shard 0 of "m" on n1 (Ready, primary) and n2 (Loading, epoch 2); returns the controller and n1's term.</summary>
+    private async Task<(ControllerLease Controller, long Term)> PrimaryOnN1Async()
+    {
+        var controller = await SetUpAsync();
+        Assert.Equal(PlacementOutcome.Applied, await Store.ApplyPlacementAsync("c", controller.Epoch,
+            [PlacementChange.Add("m", 0, "n1"), PlacementChange.Add("m", 0, "n2")]));
+        Assert.True(await Store.ReportReadyAsync("m", 0, "n1", 1));
+        Assert.Equal(PlacementOutcome.Applied, await Store.ApplyPlacementAsync("c", controller.Epoch, [PlacementChange.SetPrimary("m", 0, "n1")]));
+        var shard = (await Store.ListShardsAsync("m"))[0];
+        Assert.Equal("n1", shard.PrimaryNode);
+        return (controller, shard.PrimaryTerm);
     }
 }

@@ -16,6 +16,24 @@ public sealed class PostgresClusterStoreTests(PostgresFixture postgres) : Cluste
 
     protected override IClusterStore OpenSameDatabase() => new PostgresClusterStore(_connectionString);
 
+    protected override async Task<IClusterStore> CreateStoreAtVersion1Async()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("v1_" + Guid.NewGuid().ToString("N"));
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            foreach (var sql in new[] { PostgresSql.CreateVersionTable, PostgresSql.SchemaV1 })
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+            await using var record = new NpgsqlCommand(PostgresSql.RecordVersion, connection);
+            record.Parameters.AddWithValue("version", 1);
+            await record.ExecuteNonQueryAsync();
+        }
+        return new PostgresClusterStore(connectionString);
+    }
+
     [Fact]
     public async Task Two_nodes_with_their_own_data_sources_share_one_state()
     {

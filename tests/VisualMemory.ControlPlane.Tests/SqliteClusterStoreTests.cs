@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using VisualMemory.ControlPlane;
 
 namespace VisualMemory.ControlPlane.Tests;
@@ -12,6 +13,25 @@ public sealed class SqliteClusterStoreTests : ClusterStoreContract, IDisposable
     protected override Task<IClusterStore> CreateStoreAsync() => Task.FromResult<IClusterStore>(new SqliteClusterStore(DatabasePath));
 
     protected override IClusterStore OpenSameDatabase() => new SqliteClusterStore(DatabasePath);
+
+    protected override async Task<IClusterStore> CreateStoreAtVersion1Async()
+    {
+        var path = Path.Combine(_directory, "v1.db");
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync();
+            foreach (var sql in new[] { SqliteSql.CreateVersionTable, SqliteSql.SchemaV1 })
+            {
+                await using var command = new SqliteCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+            await using var record = new SqliteCommand(SqliteSql.RecordVersion, connection);
+            record.Parameters.AddWithValue("@version", 1);
+            record.Parameters.AddWithValue("@now", DateTimeOffset.UtcNow.UtcTicks);
+            await record.ExecuteNonQueryAsync();
+        }
+        return new SqliteClusterStore(path);
+    }
 
     public void Dispose()
     {
