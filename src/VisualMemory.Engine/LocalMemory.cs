@@ -177,7 +177,7 @@ public sealed partial class LocalMemory : IDisposable
         await SealFullShardsAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Deletes an item; false if it is not stored. Returns once the delete is durable. Not audited: see <see cref="Unlearn"/>.</summary>
+    /// <summary>Deletes an item; false if it is not stored. Returns once the delete is durable. Not audited: see <see cref="Unlearn(UnlearningKind, string?, IReadOnlyList{long}?)"/>.</summary>
     public bool Delete(long id)
     {
         var (deleted, durable) = ShardOf(id).Delete([id]);
@@ -186,11 +186,11 @@ public sealed partial class LocalMemory : IDisposable
         return deleted.Count > 0;
     }
 
-    /// <summary>Deletes every item with the label; returns the deleted ids. Not audited: see <see cref="Unlearn"/>.</summary>
+    /// <summary>Deletes every item with the label; returns the deleted ids. Not audited: see <see cref="Unlearn(UnlearningKind, string?, IReadOnlyList{long}?)"/>.</summary>
     public IReadOnlyList<long> DeleteLabel(string label) =>
         Labels.TryGetIndex(label, out var index) ? DeleteWhere((l, _) => l == index).Deleted : [];
 
-    /// <summary>Deletes every item with the source tag; returns the deleted ids. Not audited: see <see cref="Unlearn"/>.</summary>
+    /// <summary>Deletes every item with the source tag; returns the deleted ids. Not audited: see <see cref="Unlearn(UnlearningKind, string?, IReadOnlyList{long}?)"/>.</summary>
     public IReadOnlyList<long> DeleteSource(string source) =>
         Sources.TryGetIndex(source, out var index) ? DeleteWhere((_, s) => s == index).Deleted : [];
 
@@ -206,9 +206,12 @@ public sealed partial class LocalMemory : IDisposable
     /// set once no stored object holds the items: at once for a memory without storage, after the
     /// next checkpoint of each shard concerned otherwise (see <see cref="MaintainAsync"/>).
     /// </remarks>
-    public UnlearningRecord Unlearn(UnlearningKind kind, string? selector, IReadOnlyList<long>? ids = null)
+    public UnlearningRecord Unlearn(UnlearningKind kind, string? selector, IReadOnlyList<long>? ids = null) =>
+        Unlearn(kind, selector, ids, out _);
+
+    /// <summary>Like <see cref="Unlearn(UnlearningKind, string?, IReadOnlyList{long}?)"/>, also giving the ids that were deleted (what a shard's primary forwards to its replicas).</summary>
+    public UnlearningRecord Unlearn(UnlearningKind kind, string? selector, IReadOnlyList<long>? ids, out IReadOnlyList<long> deleted)
     {
-        IReadOnlyList<long> deleted;
         long[] positions;
         switch (kind)
         {
@@ -229,6 +232,21 @@ public sealed partial class LocalMemory : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown unlearning kind");
         }
         var record = Unlearning.Append(kind, selector, kind == UnlearningKind.Ids ? ids!.Count : 1, deleted.Count, positions);
+        SaveState();
+        return record;
+    }
+
+    /// <summary>
+    /// Carries out an unlearning request another replica already resolved to <paramref name="ids"/>
+    /// (a label or source request, resolved by the shard's primary), recording it under its own kind and
+    /// selector, so every replica deletes exactly the same items even if its rows differ in flight.
+    /// </summary>
+    public UnlearningRecord UnlearnResolved(UnlearningKind kind, string selector, IReadOnlyList<long> ids)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        ArgumentNullException.ThrowIfNull(ids);
+        var (deleted, positions) = DeleteIds(ids);
+        var record = Unlearning.Append(kind, kind == UnlearningKind.Ids ? UnlearningLog.DescribeIds(ids) : selector, kind == UnlearningKind.Ids ? ids.Count : 1, deleted.Count, positions);
         SaveState();
         return record;
     }

@@ -5,6 +5,7 @@ using VisualMemory.ControlPlane;
 using VisualMemory.Engine;
 using VisualMemory.Server;
 using VisualMemory.Server.Cluster;
+using VisualMemory.Server.Cluster.Replication;
 using VisualMemory.Server.Endpoints;
 using VisualMemory.Server.Http;
 
@@ -37,6 +38,14 @@ builder.Services.AddSingleton<IClusterStore>(_ =>
 });
 builder.Services.AddSingleton(NodeListeners.Identity(builder, cluster));
 builder.Services.AddHostedService<ClusterMembershipService>();
+builder.Services.AddSingleton<ClusterView>();
+builder.Services.AddSingleton<ReplicaRegistry>();
+builder.Services.AddSingleton(services => new ReplicaStorage(services.GetRequiredService<MemoryCatalog>().Storage!.Objects, nodeStorage.DataDirectory));
+builder.Services.AddSingleton(_ => new ReplicationClient(TimeSpan.FromMilliseconds(cluster.ReplicationTimeoutMilliseconds)));
+builder.Services.AddSingleton<PrimaryWriter>();
+builder.Services.AddSingleton<ClusterWriter>();
+// Replicas load after membership has registered the node, and are checkpointed before it leaves.
+builder.Services.AddHostedService<ReplicaHostService>();
 builder.Services.AddSingleton(_ => new ShardSearchClient(TimeSpan.FromMinutes(1)));
 builder.Services.AddSingleton(services => new ShardFanout(services.GetRequiredService<ShardSearchClient>(), TimeSpan.FromMilliseconds(cluster.ShardTimeoutMilliseconds)));
 builder.Services.ConfigureHttpJsonOptions(options =>
@@ -65,6 +74,7 @@ app.MapClusterEndpoints();
 if (internalPort is { } port)
 {
     app.MapInternalShardEndpoints(port);
+    app.MapInternalReplicationEndpoints(port);
 }
 app.Run();
 

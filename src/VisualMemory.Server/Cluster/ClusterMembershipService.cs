@@ -12,7 +12,7 @@ namespace VisualMemory.Server.Cluster;
 /// judged by the database clock.
 /// </summary>
 internal sealed partial class ClusterMembershipService(
-    IClusterStore store, IOptions<ClusterSettings> options, NodeIdentity identity, MemoryCatalog catalog, ILogger<ClusterMembershipService> logger)
+    IClusterStore store, IOptions<ClusterSettings> options, NodeIdentity identity, MemoryCatalog catalog, Replication.ReplicaRegistry replicas, ILogger<ClusterMembershipService> logger)
     : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -26,7 +26,12 @@ internal sealed partial class ClusterMembershipService(
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         await store.RegisterNodeAsync(identity.Name, identity.Address, settings.Roles, Lease, cancellationToken).ConfigureAwait(false);
         LogRegistered(identity.Name, identity.Address, settings.Roles);
-        await ClusterRegistration.RegisterMissingAsync(store, catalog, cancellationToken).ConfigureAwait(false);
+        if (!settings.Distributed)
+        {
+            // Embedded: the node's whole memories are the placement. In cluster mode memories live as
+            // shard replicas, and whole memories a node kept from before stay its own.
+            await ClusterRegistration.RegisterMissingAsync(store, catalog, cancellationToken).ConfigureAwait(false);
+        }
         _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
     }
 
@@ -66,14 +71,14 @@ internal sealed partial class ClusterMembershipService(
             try
             {
                 await Task.Delay(Math.Max(10, settings.HeartbeatMilliseconds), stopping).ConfigureAwait(false);
-                var bytes = catalog.Memories.Sum(m => m.StorageStats().StoredSegmentBytes);
+                var bytes = catalog.Memories.Sum(m => m.StorageStats().StoredSegmentBytes) + replicas.StoredBytes;
                 if (!await store.HeartbeatAsync(identity.Name, Lease, bytes, stopping).ConfigureAwait(false))
                 {
                     // Declared dead while away (a pause longer than the lease): join again as a new incarnation.
                     LogRejoined(identity.Name);
                     await store.RegisterNodeAsync(identity.Name, identity.Address, settings.Roles, Lease, stopping).ConfigureAwait(false);
                 }
-                if (settings.Roles.HasFlag(NodeRoles.ShardHost))
+                if (settings.Roles.HasFlag(NodeRoles.ShardHost) && !settings.Distributed)
                 {
                     await ReportReadyReplicasAsync(stopping).ConfigureAwait(false);
                 }
@@ -103,8 +108,8 @@ internal sealed partial class ClusterMembershipService(
         }
     }
 
-    // A replica assigned here is ready when this node holds the memory's data. Loading a replica of a
-    // memory held elsewhere (from object storage) is not built yet, so those stay Loading.
+    // Embedded: a replica assigned here is ready when this node holds the memory's data. In cluster mode
+    // ReplicaHostService loads replicas and reports them.
     private async Task ReportReadyReplicasAsync(CancellationToken stopping)
     {
         foreach (var replica in (await store.ListAssignmentsAsync(null, stopping).ConfigureAwait(false))

@@ -34,4 +34,21 @@ public sealed class ClusterSettings
     /// lists them in <c>missingShards</c>); false answers 503 instead.
     /// </summary>
     public bool AllowPartialResults { get; set; }
+
+    /// <summary>
+    /// How many replicas of a shard (its primary included) must hold a write durably before it is
+    /// acknowledged; 0 (the default) means a majority of the memory's replication factor. Capped at the
+    /// replication factor.
+    /// </summary>
+    public int WriteQuorum { get; set; }
+
+    /// <summary>How long a primary waits for a replica to take a forwarded write before taking it out of the in-sync set.</summary>
+    public int ReplicationTimeoutMilliseconds { get; set; } = 5000;
+
+    /// <summary>
+    /// True when the control plane is a shared PostgreSQL (<see cref="Database"/> set): memories created
+    /// here are distributed as shard replicas over the shard hosts. Otherwise the node is embedded and
+    /// holds whole memories itself.
+    /// </summary>
+    public bool Distributed => !string.IsNullOrWhiteSpace(Database);
 }

@@ -16,28 +16,38 @@ namespace VisualMemory.Server.Cluster;
 /// <param name="Definition">The memory's definition, as recorded in the control plane.</param>
 /// <param name="Placement">Each shard with its Ready replicas' node addresses.</param>
 /// <param name="Labels">This coordinator's vocabulary for the memory's labels (hosts send names).</param>
-internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<ShardReplicas> Placement, LabelVocabulary Labels)
+/// <param name="ReplicationFactor">How many replicas of each shard placement aims for.</param>
+internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<ShardReplicas> Placement, LabelVocabulary Labels, int ReplicationFactor)
 {
     private static readonly ConcurrentDictionary<string, LabelVocabulary> Vocabularies = new(StringComparer.Ordinal);
 
-    /// <summary>The memory as the control plane describes it, or null when it has no such memory.</summary>
-    public static async Task<RemoteMemory?> FindAsync(IClusterStore store, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// The memory as this node's reading of the control plane describes it, or null when it has no such
+    /// memory. A miss re-reads the control plane (at most every few hundred milliseconds), so a memory
+    /// created a moment ago on another node is found.
+    /// </summary>
+    public static async Task<RemoteMemory?> FindAsync(ClusterView view, string name, TimeSpan maxAge, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        var record = (await store.ListMemoriesAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(m => m.Name == name);
-        if (record is null)
+        ArgumentNullException.ThrowIfNull(view);
+        var snapshot = await view.GetAsync(maxAge, cancellationToken).ConfigureAwait(false);
+        if (snapshot.Memory(name) is null && DateTimeOffset.UtcNow - snapshot.TakenAt > MissRefresh)
+        {
+            snapshot = await view.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (snapshot.Memory(name) is not { } record)
         {
             return null;
         }
         var definition = MemoryDefinitionJson.Parse(record.DefinitionJson);
-        var alive = (await store.ListNodesAsync(cancellationToken).ConfigureAwait(false)).Where(n => n.Alive).ToDictionary(n => n.Name, n => n.Address, StringComparer.Ordinal);
-        var ready = (await store.ListAssignmentsAsync(name, cancellationToken).ConfigureAwait(false))
-            .Where(a => a.State == AssignmentState.Ready && alive.ContainsKey(a.Node))
-            .ToLookup(a => a.Shard);
         List<ShardReplicas> placement = [.. Enumerable.Range(0, definition.Shards).Select(shard => new ShardReplicas(shard,
-            [.. ready[shard].OrderBy(a => a.Node, StringComparer.Ordinal).Select(a => new Uri(alive[a.Node]))]))];
-        return new RemoteMemory(definition, placement, Vocabularies.GetOrAdd(name, _ => new LabelVocabulary()));
+            [.. snapshot.Replicas(name, shard)
+                .Where(a => a.State == AssignmentState.Ready && snapshot.AliveAddress(a.Node) is not null)
+                .OrderBy(a => a.Node, StringComparer.Ordinal)
+                .Select(a => snapshot.AliveAddress(a.Node)!)]))];
+        return new RemoteMemory(definition, placement, Vocabularies.GetOrAdd(name, _ => new LabelVocabulary()), record.ReplicationFactor);
     }
+
+    private static readonly TimeSpan MissRefresh = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The k nearest items of each query row over every shard that answered, and the shards that did not.</summary>
     public async Task<FanoutResult> SearchAsync(ShardFanout fanout, float[] rows, int k, int? nprobe, PruningMode? pruning, CancellationToken cancellationToken)

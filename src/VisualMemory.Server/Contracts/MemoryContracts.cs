@@ -49,8 +49,32 @@ public sealed record StorageInfo(bool Durable, long RamBytes, long StoredBytes, 
 public sealed record ShardInfo(int Shard, int Items, int SealedSegments, long SealedItems, long GrowingItems, long Tombstones, int StoredSegments, long LogRecords);
 
 /// <summary>Body of GET /v1/memories.</summary>
-/// <param name="Memories">Every memory on this node.</param>
-public sealed record MemoryList(IReadOnlyList<MemoryInfo> Memories);
+/// <param name="Memories">Every memory this node holds whole.</param>
+/// <param name="Distributed">Memories spread over the cluster's shard hosts (cluster mode only), as the control plane describes them.</param>
+public sealed record MemoryList(IReadOnlyList<MemoryInfo> Memories, IReadOnlyList<DistributedMemoryInfo>? Distributed = null);
+
+/// <summary>A memory spread over the cluster: its definition and where each shard's replicas are.</summary>
+/// <param name="Name">The memory's name.</param>
+/// <param name="Dimension">Vector dimension.</param>
+/// <param name="Index">FAISS factory description of sealed segments.</param>
+/// <param name="Metric">Always cosine.</param>
+/// <param name="ShardCount">Number of shards.</param>
+/// <param name="Nprobe">Default IVF lists visited.</param>
+/// <param name="ReplicationFactor">Replicas per shard placement aims for.</param>
+/// <param name="Shards">Per shard: its primary and replicas.</param>
+public sealed record DistributedMemoryInfo(string Name, int Dimension, string Index, string Metric, int ShardCount, int Nprobe, int ReplicationFactor, IReadOnlyList<ShardPlacementInfo> Shards);
+
+/// <summary>Where one shard of a distributed memory lives.</summary>
+/// <param name="Shard">The shard number.</param>
+/// <param name="Primary">The replica that orders its writes (null until one is Ready).</param>
+/// <param name="PrimaryTerm">The primary's term (fences older primaries).</param>
+/// <param name="Replicas">Each replica's node and state (loading, ready, draining).</param>
+public sealed record ShardPlacementInfo(int Shard, string? Primary, long PrimaryTerm, IReadOnlyList<ReplicaStateInfo> Replicas);
+
+/// <summary>One replica of a shard.</summary>
+/// <param name="Node">The node hosting it.</param>
+/// <param name="State">loading, ready or draining.</param>
+public sealed record ReplicaStateInfo(string Node, string State);
 
 /// <summary>Body of GET /v1/memories/{name}/labels.</summary>
 /// <param name="Labels">The label vocabulary in first-use order.</param>

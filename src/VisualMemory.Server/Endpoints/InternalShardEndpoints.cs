@@ -2,7 +2,10 @@ using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using VisualMemory.Cluster.Protocol;
 using VisualMemory.Cluster.Transport;
+using VisualMemory.Core.Labels;
+using VisualMemory.Core.Search;
 using VisualMemory.Engine;
+using VisualMemory.Server.Cluster.Replication;
 using VisualMemory.Server.Http;
 
 namespace VisualMemory.Server.Endpoints;
@@ -20,34 +23,27 @@ internal static class InternalShardEndpoints
             .ExcludeFromDescription();
     }
 
-    private static async Task<IResult> Search(HttpRequest request, MemoryCatalog catalog, IOptions<ApiSettings> settings)
+    private static async Task<IResult> Search(HttpRequest request, MemoryCatalog catalog, ReplicaRegistry replicas, IOptions<ApiSettings> settings)
     {
         var limits = settings.Value;
-        if (request.ContentType != ShardSearchClient.MediaType)
+        var (input, problem) = await InternalBody.ReadAsync(request, ShardSearchRequest.Parser, limits).ConfigureAwait(false);
+        if (input is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.", detail: $"send {ShardSearchClient.MediaType}");
+            return problem!;
         }
-        if (request.ContentLength > limits.MaxRequestBodyBytes)
+        var whole = catalog.Find(input.Memory);
+        // A distributed memory: the shards asked for, each a replica hosted here.
+        var hosted = whole is null ? input.Shards.Select(s => replicas.Find(input.Memory, s)).ToList() : [];
+        if (whole is null && (input.Shards.Count == 0 || hosted.Any(r => r is not { Live: true })))
         {
-            return Problems.TooLarge("body", $"at most {limits.MaxRequestBodyBytes} bytes");
+            return input.Shards.Count == 0 || hosted.All(r => r is null)
+                ? Problems.UnknownMemory(input.Memory)
+                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Replica not hosted.",
+                    detail: $"this node hosts no live replica of shards {string.Join(", ", input.Shards.Where(s => replicas.Find(input.Memory, s) is not { Live: true }))} of '{input.Memory}'");
         }
-        using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body).ConfigureAwait(false);
-        ShardSearchRequest input;
-        try
-        {
-            input = ShardSearchRequest.Parser.ParseFrom(body.GetBuffer().AsSpan(0, (int)body.Length));
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            return Problems.Invalid("body", $"not a ShardSearchRequest: {e.Message}", StatusCodes.Status400BadRequest);
-        }
-        if (catalog.Find(input.Memory) is not { } memory)
-        {
-            return Problems.UnknownMemory(input.Memory);
-        }
+        var definition = whole?.Definition ?? hosted[0]!.Data!.Definition;
         var problems = new List<Core.Validation.FieldProblem>();
-        var d = memory.Definition.Dimension;
+        var d = definition.Dimension;
         if (input.Dimension != d || input.Queries.Count == 0 || input.Queries.Count % d != 0)
         {
             problems.Add(new("queries", $"must be a non-empty multiple of the memory's dimension {d} (dimension {input.Dimension}, {input.Queries.Count} floats sent)"));
@@ -60,9 +56,9 @@ internal static class InternalShardEndpoints
         {
             problems.Add(new("nprobe", "must be 0 (the memory's default) or more"));
         }
-        if (input.Shards.Any(s => s < 0 || s >= memory.Definition.Shards))
+        if (whole is not null && input.Shards.Any(s => s < 0 || s >= whole.Definition.Shards))
         {
-            problems.Add(new("shards", $"must be shard numbers below {memory.Definition.Shards}"));
+            problems.Add(new("shards", $"must be shard numbers below {whole.Definition.Shards}"));
         }
         if (!Enum.IsDefined(input.Pruning))
         {
@@ -73,9 +69,23 @@ internal static class InternalShardEndpoints
             return Problems.Invalid(problems);
         }
         var queries = input.Queries.ToArray();
-        var results = memory.SearchShards(queries, input.K, input.Nprobe == 0 ? null : input.Nprobe,
-            ShardSearchCodec.FromWire(input.Pruning), input.Shards.Count == 0 ? null : [.. input.Shards]);
-        var response = ShardSearchCodec.Encode(results, i => memory.Labels[i]);
-        return Results.Bytes(response.ToByteArray(), ShardSearchClient.MediaType);
+        var nprobe = input.Nprobe == 0 ? (int?)null : input.Nprobe;
+        var pruning = ShardSearchCodec.FromWire(input.Pruning);
+        if (whole is not null)
+        {
+            var results = whole.SearchShards(queries, input.K, nprobe, pruning, input.Shards.Count == 0 ? null : [.. input.Shards]);
+            return Results.Bytes(ShardSearchCodec.Encode(results, i => whole.Labels[i]).ToByteArray(), ShardSearchClient.MediaType);
+        }
+        // Each replica interns labels on its own: hits are renamed into one vocabulary before merging.
+        var labels = new LabelVocabulary();
+        var perReplica = hosted.Select(r =>
+        {
+            var data = r!.Data!;
+            return data.SearchShards(queries, input.K, nprobe, pruning, null)
+                .Select(hits => (IReadOnlyList<Neighbor>)[.. hits.Select(n => n with { Label = labels.GetOrAdd(data.Labels[n.Label]) })]).ToArray();
+        }).ToList();
+        var merged = Enumerable.Range(0, queries.Length / d)
+            .Select(q => TopKMerger.Merge([.. perReplica.Select(r => r[q])], input.K)).ToArray();
+        return Results.Bytes(ShardSearchCodec.Encode(merged, i => labels[i]).ToByteArray(), ShardSearchClient.MediaType);
     }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
+using VisualMemory.Cluster.Protocol;
 using VisualMemory.Core.Validation;
 using VisualMemory.Engine;
 using VisualMemory.Engine.Unlearning;
+using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Contracts;
 using VisualMemory.Server.Http;
 using Microsoft.Extensions.Options;
@@ -21,9 +23,20 @@ internal static class ItemEndpoints
                     ? Results.Ok(new ItemInfo(itemId, memory.Labels[item.Label], memory.SourceName(item), item.Reliability, item.Pruned))
                     : Problems.UnknownItem(name, itemId)))
             .WithSummary("Look up an item's label, source and pruning state.");
-        items.MapDelete("/{id}", (string name, string id, MemoryCatalog catalog) =>
-            WithItem(name, id, catalog, (memory, itemId) =>
-                memory.Unlearn(UnlearningKind.Ids, null, [itemId]).Deleted > 0 ? Results.NoContent() : Problems.UnknownItem(name, itemId)))
+        items.MapDelete("/{id}", async (string name, string id, MemoryCatalog catalog, ClusterView view, ClusterWriter writer, IOptions<ClusterSettings> cluster, CancellationToken cancellationToken) =>
+        {
+            if (catalog.Find(name) is null && await RemoteSearch.FindAsync(name, catalog, view, cluster.Value, cancellationToken).ConfigureAwait(false) is { } remote)
+            {
+                if (!long.TryParse(id, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var remoteId))
+                {
+                    return Problems.Invalid("id", $"'{id}' is not a 64-bit integer", StatusCodes.Status400BadRequest);
+                }
+                var outcomes = await writer.WriteAsync(ClusterWriter.SplitIds(name, remote.Definition.Shards, WriteKind.UnlearnIds, [remoteId]), cancellationToken).ConfigureAwait(false);
+                return ClusterWrites.Failed(name, outcomes) ?? (ClusterWrites.Deleted(outcomes).Length > 0 ? Results.NoContent() : Problems.UnknownItem(name, remoteId));
+            }
+            return WithItem(name, id, catalog, (memory, itemId) =>
+                memory.Unlearn(UnlearningKind.Ids, null, [itemId]).Deleted > 0 ? Results.NoContent() : Problems.UnknownItem(name, itemId));
+        })
             .WithSummary("Delete (unlearn) an item; no later search returns it. Recorded in the unlearning audit log.");
     }
 
@@ -38,15 +51,22 @@ internal static class ItemEndpoints
             : Problems.Invalid("id", $"'{id}' is not a 64-bit integer", StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> Add(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings)
+    private static async Task<IResult> Add(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
+        ClusterView view, ClusterWriter writer, IOptions<ClusterSettings> cluster, CancellationToken cancellationToken)
     {
-        var (memory, input, problem) = await MemoryRequest.ReadAsync<AddItemsRequest>(name, request, body, catalog).ConfigureAwait(false);
-        if (problem is not null)
+        var memory = catalog.Find(name);
+        var remote = memory is null ? await RemoteSearch.FindAsync(name, catalog, view, cluster.Value, cancellationToken).ConfigureAwait(false) : null;
+        if (memory is null && remote is null)
         {
-            return problem;
+            return Problems.UnknownMemory(name);
+        }
+        var (input, problem) = await body.ReadAsync<AddItemsRequest>(request).ConfigureAwait(false);
+        if (input is null)
+        {
+            return problem!;
         }
         var limits = settings.Value;
-        if (input!.Items is null || input.Items.Count == 0)
+        if (input.Items is null || input.Items.Count == 0)
         {
             return Problems.Invalid("items", "must be a non-empty array");
         }
@@ -56,7 +76,8 @@ internal static class ItemEndpoints
         }
 
         // Every item is checked before anything is written, so a rejected request changes nothing.
-        var d = memory!.Definition.Dimension;
+        var definition = memory?.Definition ?? remote!.Definition;
+        var d = definition.Dimension;
         var problems = new List<FieldProblem>();
         var ids = new long[input.Items.Count];
         var labels = new string[input.Items.Count];
@@ -99,7 +120,13 @@ internal static class ItemEndpoints
         {
             return Problems.Invalid(problems);
         }
-        await memory.UpsertAsync(ids, labels, vectors, sources.Any(s => s is not null) ? sources : null).ConfigureAwait(false);
+        var anySources = sources.Any(s => s is not null) ? sources : null;
+        if (memory is null)
+        {
+            var outcomes = await writer.WriteAsync(ClusterWriter.SplitUpsert(name, definition.Shards, d, ids, labels, anySources, vectors), cancellationToken).ConfigureAwait(false);
+            return ClusterWrites.Failed(name, outcomes) ?? Results.Ok(new AddItemsResponse(ids.Length));
+        }
+        await memory.UpsertAsync(ids, labels, vectors, anySources).ConfigureAwait(false);
         return Results.Ok(new AddItemsResponse(ids.Length));
     }
 }

@@ -1,7 +1,9 @@
 using VisualMemory.ControlPlane;
 using VisualMemory.Engine;
 using VisualMemory.Faiss;
+using Microsoft.Extensions.Options;
 using VisualMemory.Server.Cluster;
+using VisualMemory.Server.Cluster.Replication;
 using VisualMemory.Server.Contracts;
 using VisualMemory.Server.Http;
 
@@ -14,21 +16,51 @@ internal static class MemoryEndpoints
     {
         var memories = app.MapGroup("/v1/memories").WithTags("Memories");
         memories.MapPost("/", Create).WithSummary("Create a memory (cosine metric).");
-        memories.MapGet("/", (MemoryCatalog catalog) =>
-            Results.Ok(new MemoryList([.. catalog.Names.Select(catalog.Find).OfType<LocalMemory>().Select(Describe)])))
-            .WithSummary("List memories.");
-        memories.MapGet("/{name}", (string name, MemoryCatalog catalog) =>
-            catalog.Find(name) is { } memory ? Results.Ok(Describe(memory))
-            : catalog.RefusedReason(name) is { } reason ? Problems.Damaged(name, reason)
-            : Problems.UnknownMemory(name))
-            .WithSummary("Describe a memory (503 when it is stored but failed verification at start).");
-        memories.MapDelete("/{name}", async (string name, MemoryCatalog catalog, IClusterStore cluster, CancellationToken cancellationToken) =>
+        memories.MapGet("/", async (MemoryCatalog catalog, ClusterView view, IOptions<ClusterSettings> cluster, CancellationToken cancellationToken) =>
         {
-            if (!catalog.Drop(name))
+            var local = catalog.Names.Select(catalog.Find).OfType<LocalMemory>().Select(Describe).ToList();
+            if (!cluster.Value.Distributed)
+            {
+                return Results.Ok(new MemoryList(local));
+            }
+            var snapshot = await view.GetAsync(TimeSpan.FromMilliseconds(cluster.Value.HeartbeatMilliseconds), cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new MemoryList(local, [.. snapshot.Memories.Where(m => catalog.Find(m.Name) is null).Select(m => DescribeDistributed(m, snapshot))]));
+        }).WithSummary("List memories: those this node holds whole, and (cluster mode) those spread over the cluster.");
+        memories.MapGet("/{name}", async (string name, MemoryCatalog catalog, ClusterView view, IOptions<ClusterSettings> cluster, CancellationToken cancellationToken) =>
+        {
+            if (catalog.Find(name) is { } memory)
+            {
+                return Results.Ok(Describe(memory));
+            }
+            if (catalog.RefusedReason(name) is { } reason)
+            {
+                return Problems.Damaged(name, reason);
+            }
+            if (cluster.Value.Distributed && await RemoteSearch.FindAsync(name, catalog, view, cluster.Value, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                var snapshot = view.Current;
+                return Results.Ok(DescribeDistributed(snapshot.Memory(name)!, snapshot));
+            }
+            return Problems.UnknownMemory(name);
+        }).WithSummary("Describe a memory (503 when it is stored but failed verification at start); a distributed one with its shards' placement.");
+        memories.MapDelete("/{name}", async (string name, MemoryCatalog catalog, IClusterStore cluster, ClusterView view, ReplicaStorage replicas, CancellationToken cancellationToken) =>
+        {
+            if (catalog.Drop(name))
+            {
+                await cluster.DropMemoryAsync(name, cancellationToken).ConfigureAwait(false);
+                return Results.NoContent();
+            }
+            if (!await cluster.DropMemoryAsync(name, cancellationToken).ConfigureAwait(false))
             {
                 return Problems.UnknownMemory(name);
             }
-            await cluster.DropMemoryAsync(name, cancellationToken).ConfigureAwait(false);
+            // Hosts close their replicas at their next heartbeat and delete their copies; copies of nodes
+            // that are gone are deleted here.
+            await view.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var item in await replicas.Objects.ListAsync($"replicas/{name}/", cancellationToken).ConfigureAwait(false))
+            {
+                await replicas.Objects.DeleteAsync(item.Key, cancellationToken).ConfigureAwait(false);
+            }
             return Results.NoContent();
         }).WithSummary("Drop a memory and everything in it (its objects, logs and replica placement).");
         memories.MapGet("/{name}/labels", (string name, MemoryCatalog catalog) =>
@@ -49,10 +81,20 @@ internal static class MemoryEndpoints
             new StorageInfo(storage.Durable, storage.RamBytes, storage.StoredSegmentBytes, storage.StoredSegments, storage.LogRecords, storage.LogBytes, storage.PendingForgets));
     }
 
+    /// <summary>The API view of a distributed memory, from the control plane.</summary>
+    public static DistributedMemoryInfo DescribeDistributed(MemoryRecord record, ClusterSnapshot snapshot)
+    {
+        var d = MemoryDefinitionJson.Parse(record.DefinitionJson);
+        return new DistributedMemoryInfo(d.Name, d.Dimension, d.Index, "cosine", d.Shards, d.NProbe, record.ReplicationFactor,
+            [.. Enumerable.Range(0, d.Shards).Select(s => new ShardPlacementInfo(s, snapshot.Shard(d.Name, s)?.PrimaryNode, snapshot.Shard(d.Name, s)?.PrimaryTerm ?? 0,
+                [.. snapshot.Replicas(d.Name, s).OrderBy(a => a.Node, StringComparer.Ordinal).Select(a => new ReplicaStateInfo(a.Node, a.State.ToString().ToLowerInvariant()))]))]);
+    }
+
     /// <summary>Most replicas a shard may ask for.</summary>
     public const int MaxReplicas = 16;
 
-    private static async Task<IResult> Create(HttpRequest request, JsonBody body, MemoryCatalog catalog, IClusterStore cluster, CancellationToken cancellationToken)
+    private static async Task<IResult> Create(HttpRequest request, JsonBody body, MemoryCatalog catalog, IClusterStore cluster, ClusterView view,
+        IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
         var (input, problem) = await body.ReadAsync<CreateMemoryRequest>(request).ConfigureAwait(false);
         if (input is null)
@@ -84,6 +126,18 @@ internal static class MemoryEndpoints
         if (definitionProblems.Count > 0)
         {
             return Problems.Invalid(definitionProblems);
+        }
+        if (clusterSettings.Value.Distributed)
+        {
+            // Cluster mode: the memory exists once recorded; the controller places its shards' replicas and
+            // the shard hosts create them (empty), so it takes writes once each shard has a primary.
+            if (catalog.Find(definition.Name) is not null || catalog.RefusedReason(definition.Name) is not null
+                || !await cluster.CreateMemoryAsync(definition.Name, MemoryDefinitionJson.ToJson(definition), definition.Shards, replicas, cancellationToken).ConfigureAwait(false))
+            {
+                return Problems.Conflict("Memory exists.", $"a memory named '{definition.Name}' already exists in the cluster");
+            }
+            var snapshot = await view.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            return Results.Created($"/v1/memories/{definition.Name}", DescribeDistributed(snapshot.Memory(definition.Name)!, snapshot));
         }
         // The control plane decides whether the name is free cluster-wide; then this node creates it.
         if (catalog.Find(definition.Name) is null && catalog.RefusedReason(definition.Name) is null

@@ -28,9 +28,9 @@ internal static class QueryEndpoints
     }
 
     private static async Task<IResult> Search(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
-        IClusterStore cluster, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
+        ClusterView view, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
-        if (await RemoteSearch.FindAsync(name, catalog, cluster, cancellationToken).ConfigureAwait(false) is { } remote)
+        if (await RemoteSearch.FindAsync(name, catalog, view, clusterSettings.Value, cancellationToken).ConfigureAwait(false) is { } remote)
         {
             return await RemoteSearch.SingleAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
         }
@@ -45,9 +45,9 @@ internal static class QueryEndpoints
     }
 
     private static async Task<IResult> SearchBatch(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
-        IClusterStore cluster, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
+        ClusterView view, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
-        if (await RemoteSearch.FindAsync(name, catalog, cluster, cancellationToken).ConfigureAwait(false) is { } remote)
+        if (await RemoteSearch.FindAsync(name, catalog, view, clusterSettings.Value, cancellationToken).ConfigureAwait(false) is { } remote)
         {
             return await RemoteSearch.BatchAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
         }
@@ -76,9 +76,9 @@ internal static class QueryEndpoints
     }
 
     private static async Task<IResult> Classify(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
-        IClusterStore cluster, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
+        ClusterView view, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
-        if (await RemoteSearch.FindAsync(name, catalog, cluster, cancellationToken).ConfigureAwait(false) is { } remote)
+        if (await RemoteSearch.FindAsync(name, catalog, view, clusterSettings.Value, cancellationToken).ConfigureAwait(false) is { } remote)
         {
             return await RemoteSearch.ClassifyAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
         }

@@ -19,9 +19,9 @@ namespace VisualMemory.Server.Endpoints;
 internal static class RemoteSearch
 {
     /// <summary>The memory through the cluster when this node does not hold it and the control plane knows it; else null.</summary>
-    public static async Task<RemoteMemory?> FindAsync(string name, MemoryCatalog catalog, IClusterStore cluster, CancellationToken cancellationToken) =>
+    public static async Task<RemoteMemory?> FindAsync(string name, MemoryCatalog catalog, ClusterView view, ClusterSettings cluster, CancellationToken cancellationToken) =>
         catalog.Find(name) is null && catalog.RefusedReason(name) is null
-            ? await RemoteMemory.FindAsync(cluster, name, cancellationToken).ConfigureAwait(false)
+            ? await RemoteMemory.FindAsync(view, name, TimeSpan.FromMilliseconds(cluster.HeartbeatMilliseconds), cancellationToken).ConfigureAwait(false)
             : null;
 
     public static async Task<IResult> SingleAsync(RemoteMemory memory, HttpRequest request, JsonBody body, ShardFanout fanout, ApiSettings api, ClusterSettings cluster, CancellationToken cancellationToken)

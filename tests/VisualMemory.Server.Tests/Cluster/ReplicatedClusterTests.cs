@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using VisualMemory.Server.Tests.Durability;
+using VisualMemory.TestSupport;
+using Xunit.Abstractions;
+using static VisualMemory.Server.Tests.Cluster.ClusterTestHelpers;
+
+namespace VisualMemory.Server.Tests.Cluster;
+
+/// <summary>
+/// The multi-process cluster suite: real node processes on loopback sharing one PostgreSQL (control
+/// plane) and one s3rver bucket (object storage), memories distributed as shard replicas. Checks that the
+/// cluster answers like a single node on an exact index, that a SIGKILLed node costs no query with two
+/// replicas, and that its replicas are re-placed and loaded on the survivors with every acknowledged
+/// write still there.
+/// </summary>
+[Collection(ServerCrashGroup.Name)]
+public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFixture s3, ITestOutputHelper output)
+    : IClassFixture<PostgresFixture>, IClassFixture<S3ServerFixture>, IDisposable
+{
+    private const int D = 16;
+    private const int Shards = 4;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "vm-replicated-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Two_replicas_answer_like_one_node_lose_no_query_to_a_SIGKILL_and_keep_every_acknowledged_write()
+    {
+        var cluster = await StartClusterAsync(["n1", "n2", "n3"]);
+        try
+        {
+            var n1 = cluster["n1"].Client;
+            var n2 = cluster["n2"].Client;
+            Assert.Equal(HttpStatusCode.Created, (await n1.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative),
+                new { name = "m", dimension = D, shards = Shards, replicas = 2, index = "Flat" })).StatusCode);
+            await UntilAsync(n1, placement => Ready(placement) == Shards * 2 && Primaries(placement) == Shards, "every replica ready with a primary");
+
+            // Writes through one coordinator, reads through every node, compared with one embedded node.
+            var items = Items(0, 400);
+            foreach (var batch in items.Chunk(50))
+            {
+                await PostOk(n2, "/v1/memories/m/items", new { items = Json(batch) });
+            }
+            using var single = new ServerFixture(Path.Combine(_root, "single"));
+            await PostOk(single.Client, "/v1/memories", new { name = "m", dimension = D, shards = Shards, index = "Flat" });
+            foreach (var batch in items.Chunk(50))
+            {
+                await PostOk(single.Client, "/v1/memories/m/items", new { items = Json(batch) });
+            }
+            var queries = Items(10_000, 12).Select(i => i.vector).ToArray();
+            foreach (var query in queries)
+            {
+                var expected = await Neighbours(single.Client, query);
+                foreach (var node in cluster.Values)
+                {
+                    AssertSameNeighbours(expected, await Neighbours(node.Client, query));
+                }
+            }
+            var classify = new { vector = queries[0], k = 15, aggregation = "softmax" };
+            Assert.Equal((string?)JsonNode.Parse(await PostOk(single.Client, "/v1/memories/m/classify", classify))!["label"],
+                (string?)JsonNode.Parse(await PostOk(n1, "/v1/memories/m/classify", classify))!["label"]);
+
+            // Steady query load through n1 while n3 is SIGKILLed; writes continue through n2.
+            var failures = new ConcurrentBag<string>();
+            var served = 0;
+            using var stop = new CancellationTokenSource();
+            var load = Enumerable.Range(0, 2).Select(worker => Task.Run(async () =>
+            {
+                var q = worker;
+                while (!stop.IsCancellationRequested)
+                {
+                    var response = await n1.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = queries[q++ % queries.Length], k = 10 });
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref served);
+                    }
+                    else
+                    {
+                        failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    }
+                }
+            })).ToList();
+            var acknowledged = items.Select(i => i.id).ToHashSet();
+            var writes = Task.Run(async () =>
+            {
+                var next = 1000;
+                while (!stop.IsCancellationRequested)
+                {
+                    var batch = Items(next, 20);
+                    next += 20;
+                    var response = await n2.PostAsJsonAsync(new Uri("/v1/memories/m/items", UriKind.Relative), new { items = Json(batch) });
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        lock (acknowledged)
+                        {
+                            acknowledged.UnionWith(batch.Select(i => i.id));
+                        }
+                    }
+                    await Task.Delay(50);
+                }
+            });
+            await Task.Delay(1000);
+            Assert.Equal(ServerProcess.SigkillExitCode, cluster["n3"].Kill());
+            // Past the lease: n3 is declared dead, its replicas are re-placed on n1 and n2 and catch up.
+            await UntilAsync(n1, placement => Ready(placement) == Shards * 2 && placement.All(r => (string?)r!["node"] != "n3") && Primaries(placement) == Shards,
+                "replication factor restored on the survivors");
+            await Task.Delay(1000);
+            await stop.CancelAsync();
+            await Task.WhenAll([.. load, writes]);
+            output.WriteLine($"served {served} queries during the kill, failed {failures.Count}; acknowledged {acknowledged.Count} items");
+            Assert.True(failures.IsEmpty, $"{failures.Count} failed queries, first: {failures.FirstOrDefault()}");
+            Assert.True(served > 50, $"only {served} queries were served");
+            Assert.True(acknowledged.Count > items.Length, "no write was acknowledged during the kill and recovery");
+
+            // Every acknowledged item is found (its own vector's nearest neighbour is itself), through both survivors.
+            var byId = Items(0, 400).Concat(Enumerable.Range(0, 200).SelectMany(b => Items(1000 + (b * 20), 20))).ToDictionary(i => i.id);
+            foreach (var node in new[] { n1, n2 })
+            {
+                foreach (var id in acknowledged)
+                {
+                    var top = await Neighbours(node, byId[id].vector, 1);
+                    Assert.True(top.Count == 1 && top[0].Id == id, $"item {id} is missing");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var node in cluster.Values)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
+    private async Task<Dictionary<string, ServerProcess>> StartClusterAsync(IReadOnlyList<string> names)
+    {
+        var database = await postgres.CreateDatabaseAsync("repl_" + Guid.NewGuid().ToString("N")[..8]);
+        var prefix = "cluster-" + Guid.NewGuid().ToString("N")[..8] + "/";
+        var nodes = new Dictionary<string, ServerProcess>();
+        foreach (var name in names)
+        {
+            nodes[name] = await ServerProcess.StartAsync(Path.Combine(_root, name),
+            [
+                $"--Cluster:Database={database}", $"--Cluster:NodeName={name}", $"--Cluster:InternalUrl=http://127.0.0.1:{FreePort()}",
+                "--Cluster:LeaseSeconds=2", "--Cluster:HeartbeatMilliseconds=200", "--Cluster:ShardTimeoutMilliseconds=2000",
+                "--Cluster:ReplicationTimeoutMilliseconds=2000",
+                "--Storage:Kind=s3", $"--Storage:S3:ServiceUrl={s3.ServiceUrl}", $"--Storage:S3:Bucket={S3ServerFixture.Bucket}", $"--Storage:S3:Prefix={prefix}",
+                "--Logging:LogLevel:Default=Warning",
+            ], TimeSpan.FromSeconds(60));
+        }
+        return nodes;
+    }
+
+    private static (long id, string label, float[] vector)[] Items(int first, int count)
+    {
+        // Seeded per id, so any item's vector can be recomputed; random directions never tie.
+        return [.. Enumerable.Range(first, count).Select(i =>
+        {
+            var random = new Random(i * 7919 + 1);
+            return ((long)i, $"c{i % 5}", Enumerable.Range(0, D).Select(_ => (float)random.NextDouble() - 0.5f).ToArray());
+        })];
+    }
+
+    private static object[] Json(IEnumerable<(long id, string label, float[] vector)> items) =>
+        [.. items.Select(i => new { i.id, i.label, i.vector })];
+
+    private static int Ready(JsonArray placement) => placement.Count(r => (string?)r!["state"] == "ready");
+
+    private static int Primaries(JsonArray placement) => placement.Count(r => (bool?)r!["primary"] == true);
+
+    // The replicas of memory m with their state, and whether each is its shard's primary.
+    private static async Task<JsonArray> PlacementAsync(HttpClient client)
+    {
+        var memory = JsonNode.Parse(await client.GetStringAsync(new Uri("/v1/memories/m", UriKind.Relative)))!;
+        var rows = new JsonArray();
+        foreach (var shard in memory["shards"]!.AsArray())
+        {
+            foreach (var replica in shard!["replicas"]!.AsArray())
+            {
+                rows.Add(new JsonObject
+                {
+                    ["shard"] = (int)shard["shard"]!, ["node"] = (string?)replica!["node"], ["state"] = (string?)replica["state"],
+                    ["primary"] = (string?)shard["primary"] == (string?)replica["node"] && (string?)replica["state"] == "ready",
+                });
+            }
+        }
+        return rows;
+    }
+
+    private static async Task UntilAsync(HttpClient client, Func<JsonArray, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        JsonArray placement;
+        while (!done(placement = await PlacementAsync(client)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"never reached: {what}; placement {placement.ToJsonString()}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<IReadOnlyList<(long Id, string Label, double Similarity)>> Neighbours(HttpClient client, float[] query, int k = 10)
+    {
+        var result = JsonNode.Parse(await PostOk(client, "/v1/memories/m/search", new { vector = query, k }))!;
+        return [.. result["neighbors"]!.AsArray().Select(n => ((long)n!["id"]!, (string)n["label"]!, (double)n["similarity"]!))];
+    }
+
+    private static void AssertSameNeighbours(IReadOnlyList<(long Id, string Label, double Similarity)> expected, IReadOnlyList<(long Id, string Label, double Similarity)> actual)
+    {
+        Assert.Equal(expected.Select(e => (e.Id, e.Label)), actual.Select(a => (a.Id, a.Label)));
+        foreach (var (e, a) in expected.Zip(actual))
+        {
+            Assert.Equal(e.Similarity, a.Similarity, 5);
+        }
+    }
+
+    private static async Task<string> PostOk(HttpClient client, string path, object body)
+    {
+        var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return text;
+    }
+}
