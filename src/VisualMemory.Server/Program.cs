@@ -47,7 +47,10 @@ builder.Services.AddSingleton<ClusterWriter>();
 // Replicas load after membership has registered the node, and are checkpointed before it leaves.
 builder.Services.AddHostedService<ReplicaHostService>();
 builder.Services.AddSingleton(_ => new ShardSearchClient(TimeSpan.FromMinutes(1)));
-builder.Services.AddSingleton(services => new ShardFanout(services.GetRequiredService<ShardSearchClient>(), TimeSpan.FromMilliseconds(cluster.ShardTimeoutMilliseconds)));
+// Every fan-out (RemoteMemory.SearchAsync included) is the coalescing one: concurrent searches of a memory share shard requests.
+var coalescing = new CoalescingOptions(cluster.CoalesceMaxQueries, TimeSpan.FromMicroseconds(cluster.CoalesceMaxWaitMicroseconds)).Validate();
+builder.Services.AddSingleton(services => new CoalescingFanout(services.GetRequiredService<ShardSearchClient>(), TimeSpan.FromMilliseconds(cluster.ShardTimeoutMilliseconds), coalescing));
+builder.Services.AddSingleton<ShardFanout>(services => services.GetRequiredService<CoalescingFanout>());
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     // "NaN" and "Infinity" as strings parse, so they are refused with a field-level 422 rather

@@ -11,8 +11,8 @@ namespace VisualMemory.Cluster.Coordination;
 /// retried on their next replica; every answer is merged into one top-k (the same total order a
 /// single node uses, so the cluster answers exactly like one node on an exact index).
 /// </summary>
-/// <remarks>Thread-safe.</remarks>
-public sealed class ShardFanout(ShardSearchClient client, TimeSpan perShardTimeout)
+/// <remarks>Thread-safe. <see cref="CoalescingFanout"/> derives from it so that every user of the fan-out can be handed the coalescing one.</remarks>
+public class ShardFanout(ShardSearchClient client, TimeSpan perShardTimeout)
 {
     /// <summary>
     /// Searches every shard in <paramref name="placement"/> for the k nearest items of each query row.
@@ -26,7 +26,7 @@ public sealed class ShardFanout(ShardSearchClient client, TimeSpan perShardTimeo
     /// <param name="placement">Each shard with its replicas, preferred first.</param>
     /// <param name="internLabel">Maps label names from the hosts into the caller's vocabulary.</param>
     /// <param name="cancellationToken">Cancels the whole fan-out.</param>
-    public async Task<FanoutResult> SearchAsync(string memory, int dimension, float[] queries, int k, int nprobe, PruningMode? pruning,
+    public virtual async Task<FanoutResult> SearchAsync(string memory, int dimension, float[] queries, int k, int nprobe, PruningMode? pruning,
         IReadOnlyList<ShardReplicas> placement, Func<string, int> internLabel, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queries);

@@ -51,4 +51,18 @@ public sealed class ClusterSettings
     /// holds whole memories itself.
     /// </summary>
     public bool Distributed => !string.IsNullOrWhiteSpace(Database);
+
+    /// <summary>
+    /// The most query rows a coordinator puts in one coalesced shard request: concurrent searches of a
+    /// memory with the same k, nprobe, pruning and placement queue while a batch is in flight and go
+    /// together as the next one, up to this many rows (a single larger search goes alone).
+    /// </summary>
+    public int CoalesceMaxQueries { get; set; } = 256;
+
+    /// <summary>
+    /// How long, in microseconds, a search may wait for others to share its shard request when no batch
+    /// of its kind is in flight; 0 sends at once (batches then form only behind one in flight). Timer
+    /// resolution is about a millisecond.
+    /// </summary>
+    public int CoalesceMaxWaitMicroseconds { get; set; }
 }
