@@ -28,6 +28,12 @@ internal sealed class ApiClient(HttpClient http)
         return await Read(response).ConfigureAwait(false);
     }
 
+    public async Task<JsonNode> Delete(string path)
+    {
+        using var response = await http.DeleteAsync(path).ConfigureAwait(false);
+        return await Read(response).ConfigureAwait(false);
+    }
+
     private static async Task<JsonNode> Read(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);

@@ -3,7 +3,7 @@ using VisualMemory.Datasets;
 
 namespace VisualMemory.Cli;
 
-/// <summary>Dispatches `vm COMMAND [options]` and maps failures to exit codes: 2 usage, 3 data file, 4 server.</summary>
+/// <summary>Dispatches `vm COMMAND [options]` and maps failures to exit codes: 2 usage, 3 data file, 4 server, 5 a --wait that timed out.</summary>
 internal static class CliApp
 {
     public const string Usage = """
@@ -27,6 +27,15 @@ internal static class CliApp
           taxonomy --memory NAME --file PARENTS.json
           head     train --memory NAME [--epochs 10] [--learning-rate 0.001]
           nodes    the cluster's nodes (alive by lease) and its controller
+          nodes    drain NODE [--undrain] [--wait [--timeout 600]]
+                   move every replica off NODE (make-before-break), or let it take replicas again
+          nodes    operations   (also: vm operations)
+                   pending moves, draining nodes and rebalance, with the state of each new and old replica
+          shards   move MEMORY SHARD --from NODE --to NODE [--wait [--timeout 600]]
+                   move one replica; the old one serves until the new one is ready
+          rebalance [--wait [--timeout 600]]
+                   even out replicas across shard hosts
+                   --wait polls progress until done; exit 5 if still in progress after --timeout seconds
           memory   show|seal|retrain --memory NAME
                    counts and where the bytes are (RAM, object storage, write-ahead log); seal now; retrain the quantizer
         """;
@@ -49,13 +58,17 @@ internal static class CliApp
                 }
                 return PrepareCommand.Run(args[1], new CliArguments(args[2..]), output);
             }
-            // Commands with an action word ("vm prune run ...") take it before the options.
-            var hasAction = command is "prune" or "head" or "memory";
+            // Commands with an action word ("vm prune run ...") take it before the options; "nodes" may
+            // have one. Operator commands then take positional names ("vm shards move m 0 ...").
+            var hasAction = command is "prune" or "head" or "memory" or "shards"
+                || (command == "nodes" && args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal));
             if (hasAction && (args.Length < 2 || args[1].StartsWith("--", StringComparison.Ordinal)))
             {
                 throw new UsageException($"{command} needs an action");
             }
-            var options = new CliArguments(args[(hasAction ? 2 : 1)..]);
+            var rest = args[(hasAction ? 2 : 1)..];
+            var positional = command is "shards" or "nodes" ? rest.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray() : [];
+            var options = new CliArguments(rest[positional.Length..]);
             if (command == "eval" && options.Flag("report"))
             {
                 // The harness runs against an in-process memory, so no server is contacted.
@@ -74,7 +87,10 @@ internal static class CliApp
                 "taxonomy" => await TaxonomyCommand.Run(api, options, output).ConfigureAwait(false),
                 "head" => await LinearHeadCommand.Run(api, args[1], options, output).ConfigureAwait(false),
                 "memory" => await MemoryCommand.Run(api, args[1], options, output).ConfigureAwait(false),
-                "nodes" => await NodesCommand.Run(api, output).ConfigureAwait(false),
+                "nodes" => await NodesCommand.Run(api, hasAction ? args[1] : null, positional, options, output).ConfigureAwait(false),
+                "shards" => await ShardsCommand.Run(api, args[1], positional, options, output).ConfigureAwait(false),
+                "rebalance" => await RebalanceCommand.Run(api, options, output).ConfigureAwait(false),
+                "operations" => await OperationsCommand.Run(api, output).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

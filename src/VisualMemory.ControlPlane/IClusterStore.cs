@@ -81,4 +81,35 @@ public interface IClusterStore : IAsyncDisposable
     /// <param name="primaryTerm">The term it believes it is primary in.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<bool> DemoteReplicaAsync(string memory, int shard, string node, string primaryNode, long primaryTerm, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records an operator's request to move the replica of <paramref name="shard"/> on <paramref name="fromNode"/>
+    /// to <paramref name="toNode"/>, for whichever node is controller now or later. Only records: the
+    /// caller validates the move against the placement first, and the controller carries it out.
+    /// </summary>
+    /// <returns><see cref="MoveRequestOutcome.Duplicate"/> when a move of that replica is already pending; <see cref="MoveRequestOutcome.Invalid"/> for an unknown memory, shard or node.</returns>
+    Task<MoveRequestOutcome> RequestMoveAsync(string memory, int shard, string fromNode, string toNode, CancellationToken cancellationToken = default);
+
+    /// <summary>Every pending move, by memory, shard and source node.</summary>
+    Task<IReadOnlyList<PendingMove>> ListPendingMovesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retires a pending move the controller has seen finished (or given up), only while
+    /// <paramref name="controllerName"/> holds the controller lease with <paramref name="controllerEpoch"/>.
+    /// </summary>
+    /// <returns><see cref="PlacementOutcome.Applied"/>; <see cref="PlacementOutcome.NotController"/> when deposed; <see cref="PlacementOutcome.Conflict"/> when no such move is pending.</returns>
+    Task<PlacementOutcome> CompleteMoveAsync(string controllerName, long controllerEpoch, string memory, int shard, string fromNode, CancellationToken cancellationToken = default);
+
+    /// <summary>Withdraws a pending move (an operator's cancel); false when none is pending for that replica. Replicas already placed stay; the planner settles them.</summary>
+    Task<bool> CancelMoveAsync(string memory, int shard, string fromNode, CancellationToken cancellationToken = default);
+
+    /// <summary>Asks the controller to rebalance; returns when the pending request was made (asking again while one is pending keeps the first).</summary>
+    Task<DateTimeOffset> RequestRebalanceAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>When the pending rebalance request was made, or null when none is pending.</summary>
+    Task<DateTimeOffset?> GetRebalanceRequestAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Clears the pending rebalance request, only while <paramref name="controllerName"/> holds the controller lease with <paramref name="controllerEpoch"/>.</summary>
+    /// <returns><see cref="PlacementOutcome.Applied"/> (also when none was pending) or <see cref="PlacementOutcome.NotController"/>.</returns>
+    Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, CancellationToken cancellationToken = default);
 }

@@ -39,6 +39,7 @@ public sealed class PostgresClusterStore : IClusterStore
             await ExecuteAsync(connection, transaction, PostgresSql.LockMigration, cancellationToken, ("key", PostgresSql.MigrationLockKey)).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, PostgresSql.CreateVersionTable, cancellationToken).ConfigureAwait(false);
             var version = (int)(await ScalarAsync(connection, transaction, PostgresSql.CurrentVersion, cancellationToken).ConfigureAwait(false))!;
+            // Versions apply in order, each in this one transaction, so a node never sees half a schema.
             if (version < 1)
             {
                 await ExecuteAsync(connection, transaction, PostgresSql.SchemaV1, cancellationToken).ConfigureAwait(false);
@@ -48,6 +49,11 @@ public sealed class PostgresClusterStore : IClusterStore
             {
                 await ExecuteAsync(connection, transaction, PostgresSql.SchemaV2, cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, transaction, PostgresSql.RecordVersion, cancellationToken, ("version", 2)).ConfigureAwait(false);
+            }
+            if (version < 3)
+            {
+                await ExecuteAsync(connection, transaction, PostgresSql.SchemaV3, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, PostgresSql.RecordVersion, cancellationToken, ("version", 3)).ConfigureAwait(false);
             }
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -251,6 +257,95 @@ public sealed class PostgresClusterStore : IClusterStore
     }
 
     /// <inheritdoc />
+    public async Task<MoveRequestOutcome> RequestMoveAsync(string memory, int shard, string fromNode, string toNode, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Move(memory, fromNode, toNode);
+        try
+        {
+            return await InTransactionAsync(async (connection, transaction) =>
+                await ExecuteAsync(connection, transaction, PostgresSql.RequestMove, cancellationToken,
+                    ("memory", memory), ("shard", shard), ("from", fromNode), ("to", toNode)).ConfigureAwait(false) == 1
+                    ? MoveRequestOutcome.Requested
+                    : MoveRequestOutcome.Duplicate,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return MoveRequestOutcome.Invalid;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<PendingMove>> ListPendingMovesAsync(CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.ListMoves, reader => new PendingMove(
+                reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)),
+                cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<PlacementOutcome> CompleteMoveAsync(string controllerName, long controllerEpoch, string memory, int shard, string fromNode, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(controllerName, nameof(controllerName));
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(fromNode, nameof(fromNode));
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            if (!await HoldsControllerAsync(connection, transaction, controllerName, controllerEpoch, cancellationToken).ConfigureAwait(false))
+            {
+                return PlacementOutcome.NotController;
+            }
+            return await ExecuteAsync(connection, transaction, PostgresSql.DeleteMove, cancellationToken,
+                ("memory", memory), ("shard", shard), ("from", fromNode)).ConfigureAwait(false) == 1
+                ? PlacementOutcome.Applied
+                : PlacementOutcome.Conflict;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CancelMoveAsync(string memory, int shard, string fromNode, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(fromNode, nameof(fromNode));
+        return await InTransactionAsync(async (connection, transaction) =>
+            await ExecuteAsync(connection, transaction, PostgresSql.DeleteMove, cancellationToken,
+                ("memory", memory), ("shard", shard), ("from", fromNode)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<DateTimeOffset> RequestRebalanceAsync(CancellationToken cancellationToken = default) =>
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            await ExecuteAsync(connection, transaction, PostgresSql.RequestRebalance, cancellationToken).ConfigureAwait(false);
+            var times = await ReadAsync(connection, transaction, PostgresSql.GetRebalance, reader => reader.GetFieldValue<DateTimeOffset>(0), cancellationToken).ConfigureAwait(false);
+            return times[0];
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> GetRebalanceRequestAsync(CancellationToken cancellationToken = default)
+    {
+        var times = await InTransactionAsync((connection, transaction) =>
+            ReadAsync(connection, transaction, PostgresSql.GetRebalance, reader => reader.GetFieldValue<DateTimeOffset>(0), cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        return times.Count == 1 ? times[0] : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(controllerName, nameof(controllerName));
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            if (!await HoldsControllerAsync(connection, transaction, controllerName, controllerEpoch, cancellationToken).ConfigureAwait(false))
+            {
+                return PlacementOutcome.NotController;
+            }
+            await ExecuteAsync(connection, transaction, PostgresSql.ClearRebalance, cancellationToken).ConfigureAwait(false);
+            return PlacementOutcome.Applied;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (_ownsDataSource)
@@ -264,14 +359,17 @@ public sealed class PostgresClusterStore : IClusterStore
         // The lease check and the writes share one transaction, and the check locks the controller
         // row: a rival's takeover (an UPDATE of that row) waits for this commit, and if it committed
         // first, FOR UPDATE re-reads the new row and finds no match. A deposed controller never writes.
-        var held = await ScalarAsync(connection, transaction, PostgresSql.LockControllerIfHeld, cancellationToken,
-            ("name", controllerName), ("epoch", controllerEpoch)).ConfigureAwait(false);
-        if (held is null)
+        if (!await HoldsControllerAsync(connection, transaction, controllerName, controllerEpoch, cancellationToken).ConfigureAwait(false))
         {
             return PlacementOutcome.NotController;
         }
         return await PlacementWriter.ApplyChangesAsync(connection, transaction, PostgresSql.Placement, changes, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The controller fence every controller write starts with; it locks the controller row until the commit.</summary>
+    private static async Task<bool> HoldsControllerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string controllerName, long controllerEpoch, CancellationToken cancellationToken) =>
+        await ScalarAsync(connection, transaction, PostgresSql.LockControllerIfHeld, cancellationToken,
+            ("name", controllerName), ("epoch", controllerEpoch)).ConfigureAwait(false) is not null;
 
     private static NodeRecord ReadNode(System.Data.Common.DbDataReader reader) => new(
         reader.GetString(0),

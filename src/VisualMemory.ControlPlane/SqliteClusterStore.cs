@@ -49,6 +49,7 @@ public sealed class SqliteClusterStore : IClusterStore
         {
             await ExecuteAsync(connection, transaction, SqliteSql.CreateVersionTable, cancellationToken).ConfigureAwait(false);
             var version = (long)(await ScalarAsync(connection, transaction, SqliteSql.CurrentVersion, cancellationToken).ConfigureAwait(false))!;
+            // Versions apply in order, each in this one transaction, so a node never sees half a schema.
             if (version < 1)
             {
                 await ExecuteAsync(connection, transaction, SqliteSql.SchemaV1, cancellationToken).ConfigureAwait(false);
@@ -58,6 +59,11 @@ public sealed class SqliteClusterStore : IClusterStore
             {
                 await ExecuteAsync(connection, transaction, SqliteSql.SchemaV2, cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", 2), ("now", now)).ConfigureAwait(false);
+            }
+            if (version < 3)
+            {
+                await ExecuteAsync(connection, transaction, SqliteSql.SchemaV3, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", 3), ("now", now)).ConfigureAwait(false);
             }
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -264,6 +270,94 @@ public sealed class SqliteClusterStore : IClusterStore
     }
 
     /// <inheritdoc />
+    public async Task<MoveRequestOutcome> RequestMoveAsync(string memory, int shard, string fromNode, string toNode, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Move(memory, fromNode, toNode);
+        try
+        {
+            return await InTransactionAsync(async (connection, transaction, now) =>
+                await ExecuteAsync(connection, transaction, SqliteSql.RequestMove, cancellationToken,
+                    ("memory", memory), ("shard", shard), ("from", fromNode), ("to", toNode), ("now", now)).ConfigureAwait(false) == 1
+                    ? MoveRequestOutcome.Requested
+                    : MoveRequestOutcome.Duplicate,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == ForeignKeyViolation)
+        {
+            return MoveRequestOutcome.Invalid;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<PendingMove>> ListPendingMovesAsync(CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction, _) =>
+            ReadAsync(connection, transaction, SqliteSql.ListMoves, reader => new PendingMove(
+                reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3), Time(reader.GetInt64(4))),
+                cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<PlacementOutcome> CompleteMoveAsync(string controllerName, long controllerEpoch, string memory, int shard, string fromNode, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(controllerName, nameof(controllerName));
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(fromNode, nameof(fromNode));
+        return await InTransactionAsync(async (connection, transaction, now) =>
+        {
+            if (!await HoldsControllerAsync(connection, transaction, controllerName, controllerEpoch, now, cancellationToken).ConfigureAwait(false))
+            {
+                return PlacementOutcome.NotController;
+            }
+            return await ExecuteAsync(connection, transaction, SqliteSql.DeleteMove, cancellationToken,
+                ("memory", memory), ("shard", shard), ("from", fromNode)).ConfigureAwait(false) == 1
+                ? PlacementOutcome.Applied
+                : PlacementOutcome.Conflict;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CancelMoveAsync(string memory, int shard, string fromNode, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(fromNode, nameof(fromNode));
+        return await InTransactionAsync(async (connection, transaction, _) =>
+            await ExecuteAsync(connection, transaction, SqliteSql.DeleteMove, cancellationToken,
+                ("memory", memory), ("shard", shard), ("from", fromNode)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<DateTimeOffset> RequestRebalanceAsync(CancellationToken cancellationToken = default) =>
+        await InTransactionAsync(async (connection, transaction, now) =>
+        {
+            await ExecuteAsync(connection, transaction, SqliteSql.RequestRebalance, cancellationToken, ("now", now)).ConfigureAwait(false);
+            return Time((long)(await ScalarAsync(connection, transaction, SqliteSql.GetRebalance, cancellationToken).ConfigureAwait(false))!);
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> GetRebalanceRequestAsync(CancellationToken cancellationToken = default)
+    {
+        var times = await InTransactionAsync((connection, transaction, _) =>
+            ReadAsync(connection, transaction, SqliteSql.GetRebalance, reader => Time(reader.GetInt64(0)), cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        return times.Count == 1 ? times[0] : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(controllerName, nameof(controllerName));
+        return await InTransactionAsync(async (connection, transaction, now) =>
+        {
+            if (!await HoldsControllerAsync(connection, transaction, controllerName, controllerEpoch, now, cancellationToken).ConfigureAwait(false))
+            {
+                return PlacementOutcome.NotController;
+            }
+            await ExecuteAsync(connection, transaction, SqliteSql.ClearRebalance, cancellationToken).ConfigureAwait(false);
+            return PlacementOutcome.Applied;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
         // Pooled connections keep the file open; release them so the file can be moved or deleted.
@@ -277,14 +371,17 @@ public sealed class SqliteClusterStore : IClusterStore
 
     private static async Task<PlacementOutcome> ApplyAsync(SqliteConnection connection, SqliteTransaction transaction, string controllerName, long controllerEpoch, IReadOnlyList<PlacementChange> changes, long now, CancellationToken cancellationToken)
     {
-        var held = await ScalarAsync(connection, transaction, SqliteSql.ControllerHeld, cancellationToken,
-            ("name", controllerName), ("epoch", controllerEpoch), ("now", now)).ConfigureAwait(false);
-        if (held is null)
+        if (!await HoldsControllerAsync(connection, transaction, controllerName, controllerEpoch, now, cancellationToken).ConfigureAwait(false))
         {
             return PlacementOutcome.NotController;
         }
         return await PlacementWriter.ApplyChangesAsync(connection, transaction, SqliteSql.Placement, changes, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The controller fence every controller write starts with; BEGIN IMMEDIATE keeps it true until the commit.</summary>
+    private static async Task<bool> HoldsControllerAsync(SqliteConnection connection, SqliteTransaction transaction, string controllerName, long controllerEpoch, long now, CancellationToken cancellationToken) =>
+        await ScalarAsync(connection, transaction, SqliteSql.ControllerHeld, cancellationToken,
+            ("name", controllerName), ("epoch", controllerEpoch), ("now", now)).ConfigureAwait(false) is not null;
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
 

@@ -190,6 +190,48 @@ internal static class SqliteSql
 
     public const string NodeExists = "SELECT 1 FROM nodes WHERE name = @node";
 
+    /// <summary>
+    /// Schema version 3: operator requests, kept in the store so a controller elected after a
+    /// failover still carries them out. A move is keyed by the replica it moves (memory, shard,
+    /// source), so one replica has at most one pending move; it goes with its memory (CASCADE).
+    /// The rebalance request is at most one row (id = 1).
+    /// </summary>
+    public const string SchemaV3 = """
+        CREATE TABLE replica_moves (
+            memory TEXT NOT NULL,
+            shard INTEGER NOT NULL,
+            from_node TEXT NOT NULL REFERENCES nodes (name),
+            to_node TEXT NOT NULL REFERENCES nodes (name),
+            requested_at INTEGER NOT NULL,
+            PRIMARY KEY (memory, shard, from_node),
+            FOREIGN KEY (memory, shard) REFERENCES memory_shards (memory, shard) ON DELETE CASCADE);
+        CREATE TABLE rebalance_request (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            requested_at INTEGER NOT NULL);
+        """;
+
+    public const string RequestMove = """
+        INSERT INTO replica_moves (memory, shard, from_node, to_node, requested_at)
+        VALUES (@memory, @shard, @from, @to, @now)
+        ON CONFLICT (memory, shard, from_node) DO NOTHING
+        """;
+
+    public const string ListMoves = """
+        SELECT memory, shard, from_node, to_node, requested_at FROM replica_moves ORDER BY memory, shard, from_node
+        """;
+
+    public const string DeleteMove = """
+        DELETE FROM replica_moves WHERE memory = @memory AND shard = @shard AND from_node = @from
+        """;
+
+    public const string RequestRebalance = """
+        INSERT INTO rebalance_request (id, requested_at) VALUES (1, @now) ON CONFLICT (id) DO NOTHING
+        """;
+
+    public const string GetRebalance = "SELECT requested_at FROM rebalance_request WHERE id = 1";
+
+    public const string ClearRebalance = "DELETE FROM rebalance_request WHERE id = 1";
+
     /// <summary>The statements <see cref="PlacementWriter"/> runs.</summary>
     public static PlacementStatements Placement { get; } = new(BumpShardEpoch, NodeExists, AddAssignment, RemoveAssignment, DrainAssignment, SetPrimary);
 

@@ -26,6 +26,17 @@ internal static class StoreArguments
         using var _ = JsonDocument.Parse(definitionJson);
     }
 
+    public static void Move(string memory, string fromNode, string toNode)
+    {
+        Name(memory, nameof(memory));
+        Name(fromNode, nameof(fromNode));
+        Name(toNode, nameof(toNode));
+        if (string.Equals(fromNode, toNode, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"a move needs two different nodes, not {fromNode} twice", nameof(toNode));
+        }
+    }
+
     public static void Changes(IReadOnlyList<PlacementChange> changes)
     {
         ArgumentNullException.ThrowIfNull(changes);

@@ -74,6 +74,7 @@ app.MapTaxonomyEndpoints();
 app.MapLinearHeadEndpoints();
 app.MapAuditEndpoints();
 app.MapClusterEndpoints();
+app.MapOperatorEndpoints();
 if (internalPort is { } port)
 {
     app.MapInternalShardEndpoints(port);

@@ -477,6 +477,98 @@ public abstract class ClusterStoreContract : IAsyncLifetime
         Assert.Equal(new ShardRecord("m", 0, 2, "n1", 2), (await old.ListShardsAsync("m"))[0]);
     }
 
+    [Fact]
+    public async Task A_move_is_requested_once_per_replica_and_listed_until_completed()
+    {
+        var controller = await SetUpAsync();
+        await Store.RegisterNodeAsync("n3", "http://n3", NodeRoles.ShardHost, LongLease);
+        Assert.Empty(await Store.ListPendingMovesAsync());
+
+        Assert.Equal(MoveRequestOutcome.Requested, await Store.RequestMoveAsync("m", 1, "n2", "n3"));
+        Assert.Equal(MoveRequestOutcome.Requested, await Store.RequestMoveAsync("m", 0, "n1", "n3"));
+        // The same replica (memory, shard, source) cannot have two moves pending, whatever the target.
+        Assert.Equal(MoveRequestOutcome.Duplicate, await Store.RequestMoveAsync("m", 0, "n1", "n2"));
+        var moves = await Store.ListPendingMovesAsync();
+        Assert.Equal([("m", 0, "n1", "n3"), ("m", 1, "n2", "n3")], moves.Select(m => (m.Memory, m.Shard, m.FromNode, m.ToNode)));
+        Assert.All(moves, m => Assert.True(m.RequestedAt > DateTimeOffset.UtcNow.AddMinutes(-5) && m.RequestedAt < DateTimeOffset.UtcNow.AddMinutes(5)));
+        // Another node (after a failover, say) reads the same requests.
+        Assert.Equal(moves, await Another().ListPendingMovesAsync());
+
+        Assert.Equal(PlacementOutcome.Applied, await Store.CompleteMoveAsync("c", controller.Epoch, "m", 0, "n1"));
+        Assert.Equal(PlacementOutcome.Conflict, await Store.CompleteMoveAsync("c", controller.Epoch, "m", 0, "n1"));
+        var left = Assert.Single(await Store.ListPendingMovesAsync());
+        Assert.Equal(("m", 1, "n2"), (left.Memory, left.Shard, left.FromNode));
+        // Once retired, the replica can be moved again.
+        Assert.Equal(MoveRequestOutcome.Requested, await Store.RequestMoveAsync("m", 0, "n1", "n2"));
+    }
+
+    [Fact]
+    public async Task A_move_of_an_unknown_memory_shard_or_node_is_refused()
+    {
+        await SetUpAsync();
+        Assert.Equal(MoveRequestOutcome.Invalid, await Store.RequestMoveAsync("nope", 0, "n1", "n2"));
+        Assert.Equal(MoveRequestOutcome.Invalid, await Store.RequestMoveAsync("m", 2, "n1", "n2"));
+        Assert.Equal(MoveRequestOutcome.Invalid, await Store.RequestMoveAsync("m", 0, "ghost", "n2"));
+        Assert.Equal(MoveRequestOutcome.Invalid, await Store.RequestMoveAsync("m", 0, "n1", "ghost"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.RequestMoveAsync("m", 0, "n1", "n1"));
+        Assert.Empty(await Store.ListPendingMovesAsync());
+    }
+
+    [Fact]
+    public async Task A_move_can_be_cancelled_and_goes_with_its_memory()
+    {
+        await SetUpAsync();
+        Assert.Equal(MoveRequestOutcome.Requested, await Store.RequestMoveAsync("m", 0, "n1", "n2"));
+        Assert.True(await Store.CancelMoveAsync("m", 0, "n1"));
+        Assert.False(await Store.CancelMoveAsync("m", 0, "n1"));
+        Assert.Empty(await Store.ListPendingMovesAsync());
+
+        Assert.Equal(MoveRequestOutcome.Requested, await Store.RequestMoveAsync("m", 1, "n1", "n2"));
+        Assert.True(await Store.DropMemoryAsync("m"));
+        Assert.Empty(await Store.ListPendingMovesAsync());
+    }
+
+    [Fact]
+    public async Task A_deposed_controller_cannot_retire_requests()
+    {
+        var state = await SetUpAsync(controllerLease: ShortLease);
+        Assert.Equal(MoveRequestOutcome.Requested, await Store.RequestMoveAsync("m", 0, "n1", "n2"));
+        await Store.RequestRebalanceAsync();
+        await Task.Delay(PastShortLease);
+        var usurper = await Store.TryAcquireControllerAsync("d", LongLease);
+        Assert.NotNull(usurper);
+
+        Assert.Equal(PlacementOutcome.NotController, await Store.CompleteMoveAsync("c", state.Epoch, "m", 0, "n1"));
+        Assert.Equal(PlacementOutcome.NotController, await Store.ClearRebalanceAsync("c", state.Epoch));
+        Assert.Single(await Store.ListPendingMovesAsync());
+        Assert.NotNull(await Store.GetRebalanceRequestAsync());
+
+        Assert.Equal(PlacementOutcome.Applied, await Store.CompleteMoveAsync("d", usurper.Epoch, "m", 0, "n1"));
+        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("d", usurper.Epoch));
+        Assert.Empty(await Store.ListPendingMovesAsync());
+        Assert.Null(await Store.GetRebalanceRequestAsync());
+    }
+
+    [Fact]
+    public async Task A_rebalance_request_is_kept_once_read_and_cleared_by_the_controller()
+    {
+        var controller = await SetUpAsync();
+        Assert.Null(await Store.GetRebalanceRequestAsync());
+        var first = await Store.RequestRebalanceAsync();
+        // Asking again while one is pending keeps the first request.
+        Assert.Equal(first, await Store.RequestRebalanceAsync());
+        Assert.Equal(first, await Store.GetRebalanceRequestAsync());
+        Assert.Equal(first, await Another().GetRebalanceRequestAsync());
+
+        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("c", controller.Epoch));
+        Assert.Null(await Store.GetRebalanceRequestAsync());
+        // Clearing when nothing is pending is not an error.
+        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("c", controller.Epoch));
+        var again = await Store.RequestRebalanceAsync();
+        Assert.True(again >= first);
+        Assert.Equal(again, await Store.GetRebalanceRequestAsync());
+    }
+
     /// <summary>Two shard hosts, a memory "m" of two shards, and node "c" as controller.</summary>
     private async Task<ControllerLease> SetUpAsync(TimeSpan? controllerLease = null)
     {
