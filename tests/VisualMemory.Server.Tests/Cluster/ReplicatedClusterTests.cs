@@ -141,6 +141,108 @@ public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFix
         }
     }
 
+    [Fact]
+    public async Task Moving_a_shard_and_draining_a_node_under_load_fail_no_query_and_lose_no_write()
+    {
+        var cluster = await StartClusterAsync(["n1", "n2", "n3"]);
+        try
+        {
+            var n1 = cluster["n1"].Client;
+            // One replica per shard: the strictest case, since a move has no second replica to fall back on.
+            await PostOk(n1, "/v1/memories", new { name = "m", dimension = D, shards = Shards, replicas = 1, index = "Flat" });
+            await UntilAsync(n1, placement => Ready(placement) == Shards && Primaries(placement) == Shards, "every replica ready with a primary");
+            var items = Items(0, 200);
+            foreach (var batch in items.Chunk(100))
+            {
+                await PostOk(n1, "/v1/memories/m/items", new { items = Json(batch) });
+            }
+            var queries = Items(10_000, 8).Select(i => i.vector).ToArray();
+            var failures = new ConcurrentBag<string>();
+            var served = 0;
+            var acknowledged = items.Select(i => i.id).ToHashSet();
+            using var stop = new CancellationTokenSource();
+            var load = Enumerable.Range(0, 2).Select(worker => Task.Run(async () =>
+            {
+                var q = worker;
+                while (!stop.IsCancellationRequested)
+                {
+                    var response = await n1.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = queries[q++ % queries.Length], k = 10 });
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref served);
+                    }
+                    else
+                    {
+                        failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    }
+                }
+            })).ToList();
+            var writes = Task.Run(async () =>
+            {
+                var next = 1000;
+                while (!stop.IsCancellationRequested)
+                {
+                    var batch = Items(next, 10);
+                    next += 10;
+                    if ((await n1.PostAsJsonAsync(new Uri("/v1/memories/m/items", UriKind.Relative), new { items = Json(batch) })).StatusCode == HttpStatusCode.OK)
+                    {
+                        lock (acknowledged)
+                        {
+                            acknowledged.UnionWith(batch.Select(i => i.id));
+                        }
+                    }
+                    await Task.Delay(30);
+                }
+            });
+
+            // Move shard 0 to a node that does not hold it: the new replica catches up, then the old one leaves.
+            var placement = await PlacementAsync(n1);
+            var from = (string)placement.First(r => (int)r!["shard"]! == 0)!["node"]!;
+            var to = cluster.Keys.First(n => n != from);
+            var moved = await n1.PostAsJsonAsync(new Uri("/v1/cluster/shards/move", UriKind.Relative), new { memory = "m", shard = 0, from, to });
+            Assert.Equal(HttpStatusCode.Accepted, moved.StatusCode);
+            await UntilAsync(n1, p => p.Any(r => (int)r!["shard"]! == 0 && (string?)r["node"] == to && (bool?)r["primary"] == true)
+                && !p.Any(r => (int)r!["shard"]! == 0 && (string?)r["node"] == from), $"shard 0 moved from {from} to {to}");
+            await UntilOperationsDone(n1);
+
+            // Drain a node: all its replicas go elsewhere, make-before-break.
+            var drained = cluster.Keys.First(n => n != "n1");
+            Assert.Equal(HttpStatusCode.Accepted, (await n1.PostAsync(new Uri($"/v1/cluster/nodes/{drained}/drain", UriKind.Relative), null)).StatusCode);
+            await UntilAsync(n1, p => p.All(r => (string?)r!["node"] != drained) && Ready(p) == Shards && Primaries(p) == Shards, $"{drained} drained");
+            await UntilOperationsDone(n1);
+            await Task.Delay(500);
+            await stop.CancelAsync();
+            await Task.WhenAll([.. load, writes]);
+            output.WriteLine($"served {served} queries during the move and the drain, failed {failures.Count}; acknowledged {acknowledged.Count} items");
+            Assert.True(failures.IsEmpty, $"{failures.Count} failed queries, first: {failures.FirstOrDefault()}");
+            Assert.True(acknowledged.Count > items.Length, "no write was acknowledged during the move");
+            var byId = Items(0, 200).Concat(Enumerable.Range(0, 2000).SelectMany(b => Items(1000 + (b * 10), 10))).ToDictionary(i => i.id);
+            foreach (var id in acknowledged)
+            {
+                var top = await Neighbours(n1, byId[id].vector, 1);
+                Assert.True(top.Count == 1 && top[0].Id == id, $"item {id} is missing");
+            }
+        }
+        finally
+        {
+            foreach (var node in cluster.Values)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
+    private static async Task UntilOperationsDone(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string text;
+        while (!(bool)JsonNode.Parse(text = await client.GetStringAsync(new Uri("/v1/cluster/operations", UriKind.Relative)))!["done"]!)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"operations never finished: {text}");
+            await Task.Delay(200);
+        }
+    }
+
     private async Task<Dictionary<string, ServerProcess>> StartClusterAsync(IReadOnlyList<string> names)
     {
         var database = await postgres.CreateDatabaseAsync("repl_" + Guid.NewGuid().ToString("N")[..8]);
