@@ -15,7 +15,7 @@ internal static class AuditEndpoints
 
     public static void MapAuditEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/memories/{name}/audit/influence", Influence).WithTags("Audit")
+        app.MapPost("/v1/memories/{name}/audit/influence", Influence).WithTags("Audit").AddEndpointFilter(new WholeMemoryOnly("the influence audit"))
             .WithSummary("For labelled queries, the memory items whose removal changes at least one prediction.");
     }
 

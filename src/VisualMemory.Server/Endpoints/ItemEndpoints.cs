@@ -22,7 +22,7 @@ internal static class ItemEndpoints
                 memory.TryGetItem(itemId, out var item)
                     ? Results.Ok(new ItemInfo(itemId, memory.Labels[item.Label], memory.SourceName(item), item.Reliability, item.Pruned))
                     : Problems.UnknownItem(name, itemId)))
-            .WithSummary("Look up an item's label, source and pruning state.");
+            .WithSummary("Look up an item's label, source and pruning state.").AddEndpointFilter(new WholeMemoryOnly("an item lookup"));
         items.MapDelete("/{id}", async (string name, string id, MemoryCatalog catalog, ClusterView view, ClusterWriter writer, IOptions<ClusterSettings> cluster, CancellationToken cancellationToken) =>
         {
             if (catalog.Find(name) is null && await RemoteSearch.FindAsync(name, catalog, view, cluster.Value, cancellationToken).ConfigureAwait(false) is { } remote)

@@ -15,7 +15,7 @@ internal static class LinearHeadEndpoints
 
     public static void MapLinearHeadEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/memories/{name}/linear-head").WithTags("Linear head");
+        var group = app.MapGroup("/v1/memories/{name}/linear-head").WithTags("Linear head").AddEndpointFilter(new WholeMemoryOnly("a linear head (JOINT-INF)"));
         group.MapPost("/train", Train).WithSummary("Train a multinomial logistic-regression head on every item of the memory (CPU).");
         group.MapPut("/", Load).WithSummary("Load a head's weights.");
         group.MapGet("/", (string name, MemoryCatalog catalog) => catalog.Find(name) is not { } memory

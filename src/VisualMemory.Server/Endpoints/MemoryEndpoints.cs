@@ -65,9 +65,9 @@ internal static class MemoryEndpoints
         }).WithSummary("Drop a memory and everything in it (its objects, logs and replica placement).");
         memories.MapGet("/{name}/labels", (string name, MemoryCatalog catalog) =>
             catalog.Find(name) is { } memory ? Results.Ok(new LabelList(memory.Labels.ToList())) : Problems.UnknownMemory(name))
-            .WithSummary("The memory's label vocabulary.");
-        memories.MapPost("/{name}/seal", Seal).WithSummary("Train the quantizer if needed and seal every growing segment now.");
-        memories.MapPost("/{name}/retrain", Retrain).WithSummary("Train a new quantizer on the stored items and re-encode every sealed segment with it.");
+            .WithSummary("The memory's label vocabulary.").AddEndpointFilter(new WholeMemoryOnly("the label list"));
+        memories.MapPost("/{name}/seal", Seal).AddEndpointFilter(new WholeMemoryOnly("an explicit seal (replicas checkpoint by themselves)")).WithSummary("Train the quantizer if needed and seal every growing segment now.");
+        memories.MapPost("/{name}/retrain", Retrain).AddEndpointFilter(new WholeMemoryOnly("retraining")).WithSummary("Train a new quantizer on the stored items and re-encode every sealed segment with it.");
     }
 
     /// <summary>The API view of a memory.</summary>

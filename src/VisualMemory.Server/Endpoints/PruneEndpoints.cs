@@ -18,7 +18,7 @@ internal static class PruneEndpoints
 
     public static void MapPruneEndpoints(this IEndpointRouteBuilder app)
     {
-        var prunes = app.MapGroup("/v1/memories/{name}/prunes").WithTags("Pruning");
+        var prunes = app.MapGroup("/v1/memories/{name}/prunes").WithTags("Pruning").AddEndpointFilter(new WholeMemoryOnly("pruning"));
         prunes.MapPost("/", Run).WithSummary("Run a pruning job (leave-one-out wrong contributions); stores a new version, applies nothing.");
         prunes.MapGet("/", (string name, MemoryCatalog catalog) => catalog.Find(name) is { } memory
             ? Results.Ok(new PruneListOutput([.. memory.Pruning.Versions.Select(Describe)], Describe(memory.Pruning.Applied)))

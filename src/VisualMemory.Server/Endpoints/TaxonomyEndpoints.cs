@@ -11,7 +11,7 @@ internal static class TaxonomyEndpoints
 
     public static void MapTaxonomyEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/memories/{name}/taxonomy").WithTags("Taxonomy");
+        var group = app.MapGroup("/v1/memories/{name}/taxonomy").WithTags("Taxonomy").AddEndpointFilter(new WholeMemoryOnly("a taxonomy"));
         group.MapPut("/", Put).WithSummary("Set the label taxonomy (child → parent).");
         group.MapGet("/", (string name, MemoryCatalog catalog) => catalog.Find(name) is not { } memory
             ? Problems.UnknownMemory(name)

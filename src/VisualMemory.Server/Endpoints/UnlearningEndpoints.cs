@@ -17,7 +17,7 @@ internal static class UnlearningEndpoints
         group.MapPost("/unlearn", Unlearn).WithSummary("Delete items by ids, source or label; when this returns no search sees them. Audited.");
         group.MapGet("/unlearning", (string name, MemoryCatalog catalog) => catalog.Find(name) is { } memory
             ? Results.Ok(new UnlearningLogOutput([.. memory.Unlearning.Records.Select(Describe)]))
-            : Problems.UnknownMemory(name)).WithSummary("The unlearning audit log: what, when, how many items.");
+            : Problems.UnknownMemory(name)).WithSummary("The unlearning audit log: what, when, how many items.").AddEndpointFilter(new WholeMemoryOnly("the memory-wide unlearning log (each replica keeps its own)"));
     }
 
     private static async Task<IResult> Unlearn(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
