@@ -19,21 +19,20 @@ internal sealed class ClusterView(IClusterStore store) : IDisposable
     public async Task<ClusterSnapshot> GetAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
         var current = Current;
-        return DateTimeOffset.UtcNow - current.TakenAt <= maxAge ? current : await RefreshAsync(current, cancellationToken).ConfigureAwait(false);
+        return DateTimeOffset.UtcNow - current.TakenAt <= maxAge ? current : await RefreshAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads the control plane again; concurrent callers share one reading.</summary>
-    public Task<ClusterSnapshot> RefreshAsync(CancellationToken cancellationToken) => RefreshAsync(Current, cancellationToken);
-
-    public void Dispose() => _refreshing.Dispose();
-
-    private async Task<ClusterSnapshot> RefreshAsync(ClusterSnapshot seen, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the control plane again. Concurrent callers share a reading, but only one begun after they
+    /// asked: a reading begun earlier may predate the caller's own write (a memory it just created).
+    /// </summary>
+    public async Task<ClusterSnapshot> RefreshAsync(CancellationToken cancellationToken)
     {
+        var asked = DateTimeOffset.UtcNow;
         await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Someone refreshed while this caller waited: their reading is newer than the one it saw.
-            if (!ReferenceEquals(Current, seen))
+            if (Current.TakenAt >= asked)
             {
                 return Current;
             }
@@ -51,4 +50,6 @@ internal sealed class ClusterView(IClusterStore store) : IDisposable
             _refreshing.Release();
         }
     }
+
+    public void Dispose() => _refreshing.Dispose();
 }

@@ -232,6 +232,60 @@ public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFix
         }
     }
 
+    [Fact]
+    public async Task With_one_replica_a_SIGKILL_costs_a_bounded_reported_number_of_queries_until_its_shards_are_reloaded()
+    {
+        var cluster = await StartClusterAsync(["n1", "n2", "n3"]);
+        try
+        {
+            var n1 = cluster["n1"].Client;
+            await PostOk(n1, "/v1/memories", new { name = "m", dimension = D, shards = Shards, replicas = 1, index = "Flat" });
+            await UntilAsync(n1, placement => Ready(placement) == Shards && Primaries(placement) == Shards, "every replica ready with a primary");
+            foreach (var batch in Items(0, 200).Chunk(100))
+            {
+                await PostOk(n1, "/v1/memories/m/items", new { items = Json(batch) });
+            }
+            var victim = (string)(await PlacementAsync(n1)).First(r => (string?)r!["node"] != "n1")!["node"]!;
+            var lost = (await PlacementAsync(n1)).Where(r => (string?)r!["node"] == victim).Select(r => (int)r!["shard"]!).Order().ToList();
+            var queries = Items(10_000, 8).Select(i => i.vector).ToArray();
+            var outcomes = new ConcurrentQueue<(DateTime At, bool Ok, string Detail)>();
+            using var stop = new CancellationTokenSource();
+            var load = Task.Run(async () =>
+            {
+                var q = 0;
+                while (!stop.IsCancellationRequested)
+                {
+                    var response = await n1.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = queries[q++ % queries.Length], k = 10 });
+                    outcomes.Enqueue((DateTime.UtcNow, response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync()));
+                }
+            });
+            await Task.Delay(500);
+            var killedAt = DateTime.UtcNow;
+            Assert.Equal(ServerProcess.SigkillExitCode, cluster[victim].Kill());
+            await UntilAsync(n1, p => Ready(p) == Shards && p.All(r => (string?)r!["node"] != victim) && Primaries(p) == Shards, "the lost shards reloaded on the survivors");
+            var recoveredAt = DateTime.UtcNow;
+            await Task.Delay(1500);
+            await stop.CancelAsync();
+            await load;
+
+            var failed = outcomes.Where(o => !o.Ok).ToList();
+            output.WriteLine($"{outcomes.Count} queries, {failed.Count} failed between the kill and the reload ({(recoveredAt - killedAt).TotalSeconds:F1} s)");
+            // Failures are reported (503 naming exactly the lost shards), only in the window, and stop once the shards are back.
+            Assert.NotEmpty(failed);
+            Assert.All(failed, f => Assert.Contains($"shards {string.Join(", ", lost)}", f.Detail, StringComparison.Ordinal));
+            Assert.All(failed, f => Assert.InRange(f.At, killedAt, recoveredAt.AddSeconds(1)));
+            Assert.All(outcomes.Where(o => o.At > recoveredAt.AddSeconds(1)), o => Assert.True(o.Ok, o.Detail));
+            Assert.Contains(outcomes, o => o.Ok && o.At > recoveredAt.AddSeconds(1));
+        }
+        finally
+        {
+            foreach (var node in cluster.Values)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
     private static async Task UntilOperationsDone(HttpClient client)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
