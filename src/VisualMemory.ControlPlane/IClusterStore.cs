@@ -67,6 +67,13 @@ public interface IClusterStore : IAsyncDisposable
     Task<bool> ReportReadyAsync(string memory, int shard, string node, long epoch, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Records the shard's stored size as reported by its primary (the replica whose copy is the
+    /// reference), for placement to balance bytes; false, writing nothing, when <paramref name="node"/> is
+    /// not the shard's recorded primary.
+    /// </summary>
+    Task<bool> ReportShardSizeAsync(string memory, int shard, string node, long storedBytes, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// A primary that could not forward a write to a replica takes that replica out of the in-sync set:
     /// in one transaction, only while <paramref name="primaryNode"/> is the shard's primary in
     /// <paramref name="primaryTerm"/>, bumps the shard epoch and sets the node's Loading or Ready replica

@@ -10,4 +10,5 @@ namespace VisualMemory.ControlPlane;
 /// replica is Ready, that node's stored copy is the newest there is.
 /// </param>
 /// <param name="PrimaryTerm">The shard epoch at which <paramref name="PrimaryNode"/> became primary (0: never set); a newer primary always has a higher term, which fences writes of an old one.</param>
-public sealed record ShardRecord(string Memory, int Shard, long Epoch, string? PrimaryNode, long PrimaryTerm);
+/// <param name="StoredBytes">The shard's bytes in object storage as its primary last reported them (0 until then); placement balances nodes by these.</param>
+public sealed record ShardRecord(string Memory, int Shard, long Epoch, string? PrimaryNode, long PrimaryTerm, long StoredBytes = 0);

@@ -65,6 +65,11 @@ public sealed class SqliteClusterStore : IClusterStore
                 await ExecuteAsync(connection, transaction, SqliteSql.SchemaV3, cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", 3), ("now", now)).ConfigureAwait(false);
             }
+            if (version < 4)
+            {
+                await ExecuteAsync(connection, transaction, SqliteSql.SchemaV4, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", 4), ("now", now)).ConfigureAwait(false);
+            }
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -188,8 +193,20 @@ public sealed class SqliteClusterStore : IClusterStore
     public async Task<IReadOnlyList<ShardRecord>> ListShardsAsync(string? memory = null, CancellationToken cancellationToken = default) =>
         await InTransactionAsync((connection, transaction, _) =>
             ReadAsync(connection, transaction, SqliteSql.ListShards, reader => new ShardRecord(
-                reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4)),
+                reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5)),
                 cancellationToken, ("memory", (object?)memory ?? DBNull.Value)), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<bool> ReportShardSizeAsync(string memory, int shard, string node, long storedBytes, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(memory, nameof(memory));
+        StoreArguments.Name(node, nameof(node));
+        ArgumentOutOfRangeException.ThrowIfNegative(storedBytes);
+        return await InTransactionAsync(async (connection, transaction, _) =>
+            await ExecuteAsync(connection, transaction, SqliteSql.ReportShardSize, cancellationToken,
+                ("memory", memory), ("shard", shard), ("node", node), ("bytes", storedBytes)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public async Task<PlacementOutcome> ApplyPlacementAsync(string controllerName, long controllerEpoch, IReadOnlyList<PlacementChange> changes, CancellationToken cancellationToken = default)

@@ -162,7 +162,7 @@ internal static class SqliteSql
         """;
 
     public const string ListShards = """
-        SELECT memory, shard, epoch, primary_node, primary_term FROM memory_shards
+        SELECT memory, shard, epoch, primary_node, primary_term, stored_bytes FROM memory_shards
         WHERE @memory IS NULL OR memory = @memory
         ORDER BY memory, shard
         """;
@@ -196,6 +196,16 @@ internal static class SqliteSql
     /// source), so one replica has at most one pending move; it goes with its memory (CASCADE).
     /// The rebalance request is at most one row (id = 1).
     /// </summary>
+    /// <summary>Schema version 4: each shard's stored size as its primary last reported it, so placement balances bytes.</summary>
+    public const string SchemaV4 = """
+        ALTER TABLE memory_shards ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+        """;
+
+    /// <summary>Only the shard's primary reports (one writer per shard row).</summary>
+    public const string ReportShardSize = """
+        UPDATE memory_shards SET stored_bytes = @bytes WHERE memory = @memory AND shard = @shard AND primary_node = @node
+        """;
+
     public const string SchemaV3 = """
         CREATE TABLE replica_moves (
             memory TEXT NOT NULL,

@@ -354,6 +354,19 @@ public abstract class ClusterStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Only_the_primary_reports_a_shards_stored_size()
+    {
+        var (_, term) = await PrimaryOnN1Async();
+        Assert.False(await Store.ReportShardSizeAsync("m", 0, "n2", 999));
+        Assert.False(await Store.ReportShardSizeAsync("m", 1, "n1", 999));
+        Assert.True(await Store.ReportShardSizeAsync("m", 0, "n1", 12345));
+        var shard = (await Store.ListShardsAsync("m"))[0];
+        Assert.Equal(("n1", term, 12345L), (shard.PrimaryNode, shard.PrimaryTerm, shard.StoredBytes));
+        Assert.Equal(0, (await Store.ListShardsAsync("m"))[1].StoredBytes);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ReportShardSizeAsync("m", 0, "n1", -1));
+    }
+
+    [Fact]
     public async Task SetPrimary_on_a_ready_replica_sets_the_primary_with_the_new_epoch_as_term()
     {
         var controller = await SetUpAsync();

@@ -18,7 +18,8 @@ internal static class PlacementController
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(lease);
         var nodes = ToPlanner(await store.ListNodesAsync(cancellationToken).ConfigureAwait(false));
-        var shards = ToPlanner(await store.ListMemoriesAsync(cancellationToken).ConfigureAwait(false));
+        var primaries = await store.ListShardsAsync(null, cancellationToken).ConfigureAwait(false);
+        var shards = ToPlanner(await store.ListMemoriesAsync(cancellationToken).ConfigureAwait(false), primaries);
         var current = ToPlanner(await store.ListAssignmentsAsync(null, cancellationToken).ConfigureAwait(false));
         var pending = await store.ListPendingMovesAsync(cancellationToken).ConfigureAwait(false);
         var rebalance = await store.GetRebalanceRequestAsync(cancellationToken).ConfigureAwait(false) is not null;
@@ -32,7 +33,6 @@ internal static class PlacementController
         var changes = plan.Steps.Select(ToChange).ToList();
         // Primaries are elected on the replicas as the plan leaves them, and written in the same batch
         // after the steps: a primary being drained or removed is replaced in the same transaction.
-        var primaries = await store.ListShardsAsync(null, cancellationToken).ConfigureAwait(false);
         changes.AddRange(PrimaryElection.Elect(
                 [.. primaries.Select(s => new ShardPrimary(s.Memory, s.Shard, s.PrimaryNode))],
                 AfterSteps(current, plan.Steps),
@@ -60,9 +60,16 @@ internal static class PlacementController
     public static List<PlacementNode> ToPlanner(IEnumerable<NodeRecord> nodes) =>
         [.. nodes.Where(n => n.Roles.HasFlag(NodeRoles.ShardHost)).Select(n => new PlacementNode(n.Name, n.Alive, n.Draining, n.BytesHosted))];
 
-    /// <summary>Every shard of every memory; shard sizes are not reported yet, so equal weights balance replica counts.</summary>
-    public static List<ShardDemand> ToPlanner(IEnumerable<MemoryRecord> memories) =>
-        [.. memories.SelectMany(m => Enumerable.Range(0, m.Shards).Select(s => new ShardDemand(m.Name, s, m.ReplicationFactor, 1)))];
+    /// <summary>
+    /// Every shard of every memory, weighted by the stored bytes its primary reported (at least 1, so
+    /// shards not reported yet, and empty ones, still balance by count).
+    /// </summary>
+    public static List<ShardDemand> ToPlanner(IEnumerable<MemoryRecord> memories, IEnumerable<ShardRecord>? sizes = null)
+    {
+        var bytes = (sizes ?? []).ToDictionary(s => (s.Memory, s.Shard), s => s.StoredBytes);
+        return [.. memories.SelectMany(m => Enumerable.Range(0, m.Shards).Select(s =>
+            new ShardDemand(m.Name, s, m.ReplicationFactor, Math.Max(1, bytes.GetValueOrDefault((m.Name, s))))))];
+    }
 
     /// <summary>The store's assignments as the planner sees them.</summary>
     public static List<ReplicaAssignment> ToPlanner(IEnumerable<AssignmentRecord> assignments) =>

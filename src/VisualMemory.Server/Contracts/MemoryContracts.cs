@@ -69,7 +69,8 @@ public sealed record DistributedMemoryInfo(string Name, int Dimension, string In
 /// <param name="Primary">The replica that orders its writes (null until one is Ready).</param>
 /// <param name="PrimaryTerm">The primary's term (fences older primaries).</param>
 /// <param name="Replicas">Each replica's node and state (loading, ready, draining).</param>
-public sealed record ShardPlacementInfo(int Shard, string? Primary, long PrimaryTerm, IReadOnlyList<ReplicaStateInfo> Replicas);
+/// <param name="StoredBytes">Bytes in object storage of the primary's copy, as it last reported them.</param>
+public sealed record ShardPlacementInfo(int Shard, string? Primary, long PrimaryTerm, IReadOnlyList<ReplicaStateInfo> Replicas, long StoredBytes);
 
 /// <summary>One replica of a shard.</summary>
 /// <param name="Node">The node hosting it.</param>

@@ -87,7 +87,8 @@ internal static class MemoryEndpoints
         var d = MemoryDefinitionJson.Parse(record.DefinitionJson);
         return new DistributedMemoryInfo(d.Name, d.Dimension, d.Index, "cosine", d.Shards, d.NProbe, record.ReplicationFactor,
             [.. Enumerable.Range(0, d.Shards).Select(s => new ShardPlacementInfo(s, snapshot.Shard(d.Name, s)?.PrimaryNode, snapshot.Shard(d.Name, s)?.PrimaryTerm ?? 0,
-                [.. snapshot.Replicas(d.Name, s).OrderBy(a => a.Node, StringComparer.Ordinal).Select(a => new ReplicaStateInfo(a.Node, a.State.ToString().ToLowerInvariant()))]))]);
+                [.. snapshot.Replicas(d.Name, s).OrderBy(a => a.Node, StringComparer.Ordinal).Select(a => new ReplicaStateInfo(a.Node, a.State.ToString().ToLowerInvariant()))],
+                snapshot.Shard(d.Name, s)?.StoredBytes ?? 0))]);
     }
 
     /// <summary>Most replicas a shard may ask for.</summary>

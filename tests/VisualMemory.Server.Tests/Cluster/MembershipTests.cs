@@ -106,10 +106,20 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
         }
     }
 
+    [Fact]
+    public async Task A_cluster_node_with_private_object_storage_refuses_to_start_saying_why()
+    {
+        // The check runs before the control plane is contacted: no database is needed to see it.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(Path.Combine(_root, "private"),
+            ["--Cluster:Database=Host=127.0.0.1;Port=1;Database=none", "--Cluster:NodeName=p"], TimeSpan.FromSeconds(60)));
+        Assert.Contains("needs object storage every node reaches", refused.Message, StringComparison.Ordinal);
+    }
+
     private Task<ServerProcess> Start(string name, string database) =>
         ServerProcess.StartAsync(Path.Combine(_root, name),
         [
             $"--Cluster:Database={database}", $"--Cluster:NodeName={name}", "--Cluster:LeaseSeconds=2",
+            "--Storage:Kind=local", $"--Storage:Directory={Path.Combine(_root, "objects")}",
             "--Cluster:HeartbeatMilliseconds=200", "--Logging:LogLevel:Default=Warning",
         ], TimeSpan.FromSeconds(60));
 

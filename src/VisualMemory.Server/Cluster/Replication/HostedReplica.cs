@@ -35,6 +35,9 @@ internal sealed class HostedReplica(string memory, int shard, long epoch, string
     /// <summary>Whether its Ready report went through (so it is not sent again).</summary>
     public bool Reported { get; set; }
 
+    /// <summary>The stored size last reported to the control plane as the shard's (by this replica as primary).</summary>
+    public long ReportedBytes { get; set; } = -1;
+
     /// <summary>Held by a primary from applying a write until every replica answered, so replicas see writes in one order.</summary>
     public SemaphoreSlim WriteOrder { get; } = new(1, 1);
 

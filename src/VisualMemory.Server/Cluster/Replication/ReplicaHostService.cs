@@ -90,6 +90,7 @@ internal sealed partial class ReplicaHostService(
                 foreach (var replica in registry.All.Where(r => r.Live))
                 {
                     await replica.Data!.MaintainAsync(stopping).ConfigureAwait(false);
+                    await ReportSizeAsync(replica, snapshot, stopping).ConfigureAwait(false);
                 }
                 await Task.Delay(Math.Max(10, settings.HeartbeatMilliseconds / 2), stopping).ConfigureAwait(false);
             }
@@ -250,6 +251,17 @@ internal sealed partial class ReplicaHostService(
             throw new InvalidOperationException($"shard {replica.Shard} of '{replica.Memory}' is already hosted here");
         }
         return replica;
+    }
+
+    // The primary's copy stands for the shard: placement weighs shards by it.
+    private async Task ReportSizeAsync(HostedReplica replica, ClusterSnapshot snapshot, CancellationToken stopping)
+    {
+        var bytes = replica.Data!.StorageStats().StoredSegmentBytes;
+        if (bytes != replica.ReportedBytes && snapshot.Primary(replica.Memory, replica.Shard)?.Node == identity.Name
+            && await store.ReportShardSizeAsync(replica.Memory, replica.Shard, identity.Name, bytes, stopping).ConfigureAwait(false))
+        {
+            replica.ReportedBytes = bytes;
+        }
     }
 
     private async Task DropAsync(HostedReplica replica, ClusterSnapshot snapshot, bool keepCopy, CancellationToken stopping)
