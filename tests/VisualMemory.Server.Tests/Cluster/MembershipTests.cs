@@ -77,7 +77,14 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
             var placement = await Until(() => Placement(nodes["n1"]), p => p.Count == 8);
             AssertPlaced(placement, ["n1", "n2", "n3"]);
             // Shard hosts create the new memory's replicas (empty) and report them: every replica turns ready.
-            await Until(() => States(nodes["n1"]), st => st.Count == 8 && st.All(r => r.State == "ready"));
+            try
+            {
+                await Until(() => States(nodes["n1"]), st => st.Count == 8 && st.All(r => r.State == "ready"), TimeSpan.FromSeconds(30));
+            }
+            catch (Xunit.Sdk.XunitException e)
+            {
+                throw new Xunit.Sdk.XunitException($"{e.Message}\n{string.Join(", ", await States(nodes["n1"]))}\n{string.Join("\n", nodes.Select(n => $"--- {n.Key}:\n{n.Value.OutputTail}"))}");
+            }
             Assert.All(placement.GroupBy(r => r.Node), g => Assert.InRange(g.Count(), 2, 3));
 
             Assert.Equal(ServerProcess.SigkillExitCode, nodes[controller].Kill());
