@@ -8,14 +8,9 @@ namespace VisualMemory.Server;
 /// checkpoints everything into object storage before freeing the catalog. Durability does not depend
 /// on the stop: every acknowledged write is already in a write-ahead log.
 /// </summary>
-internal sealed partial class MemoryHostService(MemoryCatalog catalog, ILogger<MemoryHostService> logger) : IHostedService, IDisposable
+internal sealed partial class MemoryHostService(MemoryCatalog catalog, ILogger<MemoryHostService> logger) : BackgroundLoopService
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _stopGate = new();
-    private Task _maintenance = Task.CompletedTask;
-    private Task? _stopped;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task<bool> StartingAsync(CancellationToken cancellationToken)
     {
         foreach (var (name, error) in await catalog.LoadAllAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -27,23 +22,11 @@ internal sealed partial class MemoryHostService(MemoryCatalog catalog, ILogger<M
             var count = memory.Count;
             LogLoaded(memory.Definition.Name, count);
         }
-        _maintenance = Task.Run(() => MaintainLoopAsync(_stopping.Token), CancellationToken.None);
+        return true;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    protected override async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        // Hosts may be stopped twice (the test host is): the second stop waits for the first, so
-        // nothing sees the node stopped while its logs are still open.
-        lock (_stopGate)
-        {
-            return _stopped ??= StopOnceAsync();
-        }
-    }
-
-    private async Task StopOnceAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _maintenance.ConfigureAwait(false);
         foreach (var memory in catalog.Memories)
         {
             try
@@ -59,9 +42,7 @@ internal sealed partial class MemoryHostService(MemoryCatalog catalog, ILogger<M
         catalog.Dispose();
     }
 
-    public void Dispose() => _stopping.Dispose();
-
-    private async Task MaintainLoopAsync(CancellationToken stopping)
+    protected override async Task LoopAsync(CancellationToken stopping)
     {
         var interval = TimeSpan.FromMilliseconds(Math.Max(10, catalog.Settings.CheckpointIntervalMilliseconds));
         while (!stopping.IsCancellationRequested)

@@ -44,22 +44,4 @@ public sealed record NodeStorage(string DataDirectory)
         };
         return new MemoryStorage(objects, LogDirectory);
     }
-
-    /// <summary>
-    /// A cluster's shard replicas are copied between nodes through object storage, so every node must
-    /// reach the same store: S3, or a local directory that is shared (named explicitly). A node's private
-    /// default directory would leave new replicas loading forever; refuse it at start instead.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">Cluster mode with the per-node default directory.</exception>
-    public static void CheckSharedForCluster(IConfiguration configuration, bool distributed)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        if (distributed && string.Equals(configuration["Storage:Kind"] ?? "local", "local", StringComparison.OrdinalIgnoreCase)
-            && string.IsNullOrWhiteSpace(configuration["Storage:Directory"]))
-        {
-            throw new InvalidOperationException(
-                "Cluster mode (Cluster:Database set) needs object storage every node reaches: set Storage:Kind=s3 (with Storage:S3:*) " +
-                "or Storage:Directory to a directory all nodes share; the default <data-dir>/objects is private to this node");
-        }
-    }
 }

@@ -27,7 +27,7 @@ builder.Services.AddHostedService<MemoryHostService>();
 var clusterSection = builder.Configuration.GetSection("Cluster");
 builder.Services.Configure<ClusterSettings>(clusterSection);
 var cluster = clusterSection.Get<ClusterSettings>() ?? new ClusterSettings();
-NodeStorage.CheckSharedForCluster(builder.Configuration, cluster.Distributed);
+ClusterStartupChecks.Check(builder.Configuration, cluster);
 builder.Services.AddSingleton<IClusterStore>(_ =>
 {
     if (!string.IsNullOrWhiteSpace(cluster.Database))

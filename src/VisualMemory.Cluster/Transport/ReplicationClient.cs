@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
 using VisualMemory.Cluster.Protocol;
@@ -23,12 +22,7 @@ public sealed class ReplicationClient : IDisposable
     /// <summary>Creates a client; <paramref name="timeout"/> bounds each call.</summary>
     public ReplicationClient(TimeSpan timeout)
     {
-        _http = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
-        {
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = timeout,
-        };
+        _http = H2cHttp.Create(timeout);
     }
 
     /// <summary>Sends a shard write (to a primary, or forwarded by one).</summary>

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
 using VisualMemory.Cluster.Protocol;
@@ -23,13 +22,7 @@ public sealed class ShardSearchClient : IDisposable
     /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (a per-shard timeout).</summary>
     public ShardSearchClient(TimeSpan timeout)
     {
-        _http = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
-        {
-            DefaultRequestVersion = HttpVersion.Version20,
-            // Cleartext HTTP/2 needs prior knowledge: never fall back to HTTP/1.1 silently.
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = timeout,
-        };
+        _http = H2cHttp.Create(timeout);
     }
 
     /// <summary>Sends <paramref name="request"/> to the host at <paramref name="node"/> (its internal base address).</summary>

@@ -13,14 +13,9 @@ namespace VisualMemory.Server.Cluster;
 /// </summary>
 internal sealed partial class ClusterMembershipService(
     IClusterStore store, IOptions<ClusterSettings> options, NodeIdentity identity, MemoryCatalog catalog, Replication.ReplicaRegistry replicas, ILogger<ClusterMembershipService> logger)
-    : IHostedService, IDisposable
+    : BackgroundLoopService
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _stopGate = new();
-    private Task _loop = Task.CompletedTask;
-    private Task? _stopped;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task<bool> StartingAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
@@ -32,22 +27,11 @@ internal sealed partial class ClusterMembershipService(
             // shard replicas, and whole memories a node kept from before stay its own.
             await ClusterRegistration.RegisterMissingAsync(store, catalog, cancellationToken).ConfigureAwait(false);
         }
-        _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
+        return true;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    protected override async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        // Hosts may be stopped twice (the test host is), the second time after Dispose: one stop only.
-        lock (_stopGate)
-        {
-            return _stopped ??= StopOnceAsync(cancellationToken);
-        }
-    }
-
-    private async Task StopOnceAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
         try
         {
             // Hand the controller lease over at once instead of letting it lapse.
@@ -59,11 +43,9 @@ internal sealed partial class ClusterMembershipService(
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
-
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
-    private async Task LoopAsync(CancellationToken stopping)
+    protected override async Task LoopAsync(CancellationToken stopping)
     {
         var settings = options.Value;
         while (!stopping.IsCancellationRequested)

@@ -23,7 +23,7 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
 
     /// <summary>
     /// The memory as this node's reading of the control plane describes it, or null when it has no such
-    /// memory. A miss re-reads the control plane (at most every few hundred milliseconds), so a memory
+    /// memory. A miss re-reads the control plane (at most every 50 ms), so a memory
     /// created a moment ago on another node is found.
     /// </summary>
     public static async Task<RemoteMemory?> FindAsync(ClusterView view, string name, TimeSpan maxAge, CancellationToken cancellationToken)
@@ -47,7 +47,7 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
         return new RemoteMemory(definition, placement, Vocabularies.GetOrAdd(name, _ => new LabelVocabulary()), record.ReplicationFactor);
     }
 
-    private static readonly TimeSpan MissRefresh = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MissRefresh = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The k nearest items of each query row over every shard that answered, and the shards that did not.</summary>
     public async Task<FanoutResult> SearchAsync(ShardFanout fanout, float[] rows, int k, int? nprobe, PruningMode? pruning, CancellationToken cancellationToken)

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using VisualMemory.Server.Tests.Durability;
 using VisualMemory.TestSupport;
 
+using static VisualMemory.Server.Tests.Cluster.ClusterTestHelpers;
+
 namespace VisualMemory.Server.Tests.Cluster;
 
 /// <summary>
@@ -114,19 +116,22 @@ public sealed class MembershipTests(PostgresFixture postgres) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task A_cluster_node_with_private_object_storage_refuses_to_start_saying_why()
+    public async Task A_cluster_node_without_shared_storage_or_an_internal_url_refuses_to_start_saying_why()
     {
         // The check runs before the control plane is contacted: no database is needed to see it.
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(Path.Combine(_root, "private"),
             ["--Cluster:Database=Host=127.0.0.1;Port=1;Database=none", "--Cluster:NodeName=p"], TimeSpan.FromSeconds(60)));
         Assert.Contains("needs object storage every node reaches", refused.Message, StringComparison.Ordinal);
+        var noInternal = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(Path.Combine(_root, "private"),
+            ["--Cluster:Database=Host=127.0.0.1;Port=1;Database=none", "--Cluster:NodeName=p", $"--Storage:Directory={Path.Combine(_root, "objects")}"], TimeSpan.FromSeconds(60)));
+        Assert.Contains("needs Cluster:InternalUrl", noInternal.Message, StringComparison.Ordinal);
     }
 
     private Task<ServerProcess> Start(string name, string database) =>
         ServerProcess.StartAsync(Path.Combine(_root, name),
         [
             $"--Cluster:Database={database}", $"--Cluster:NodeName={name}", "--Cluster:LeaseSeconds=2",
-            "--Storage:Kind=local", $"--Storage:Directory={Path.Combine(_root, "objects")}",
+            "--Storage:Kind=local", $"--Storage:Directory={Path.Combine(_root, "objects")}", $"--Cluster:InternalUrl=http://127.0.0.1:{FreePort()}",
             "--Cluster:HeartbeatMilliseconds=200", "--Logging:LogLevel:Default=Warning",
         ], TimeSpan.FromSeconds(60));
 

@@ -70,54 +70,16 @@ public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFix
                 (string?)JsonNode.Parse(await PostOk(n1, "/v1/memories/m/classify", classify))!["label"]);
 
             // Steady query load through n1 while n3 is SIGKILLed; writes continue through n2.
-            var failures = new ConcurrentBag<string>();
-            var served = 0;
-            using var stop = new CancellationTokenSource();
-            var load = Enumerable.Range(0, 2).Select(worker => Task.Run(async () =>
-            {
-                var q = worker;
-                while (!stop.IsCancellationRequested)
-                {
-                    var response = await n1.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = queries[q++ % queries.Length], k = 10 });
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        Interlocked.Increment(ref served);
-                    }
-                    else
-                    {
-                        failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                    }
-                }
-            })).ToList();
-            var acknowledged = items.Select(i => i.id).ToHashSet();
-            var writes = Task.Run(async () =>
-            {
-                var next = 1000;
-                while (!stop.IsCancellationRequested)
-                {
-                    var batch = Items(next, 20);
-                    next += 20;
-                    var response = await n2.PostAsJsonAsync(new Uri("/v1/memories/m/items", UriKind.Relative), new { items = Json(batch) });
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        lock (acknowledged)
-                        {
-                            acknowledged.UnionWith(batch.Select(i => i.id));
-                        }
-                    }
-                    await Task.Delay(50);
-                }
-            });
+            using var load = ClusterLoad.Start(n1, queries, workers: 2, writer: n2, firstId: 1000, batch: 20, pauseMilliseconds: 50, items.Select(i => i.id));
             await Task.Delay(1000);
             Assert.Equal(ServerProcess.SigkillExitCode, cluster["n3"].Kill());
             // Past the lease: n3 is declared dead, its replicas are re-placed on n1 and n2 and catch up.
             await UntilAsync(n1, placement => Ready(placement) == Shards * 2 && placement.All(r => (string?)r!["node"] != "n3") && Primaries(placement) == Shards,
                 "replication factor restored on the survivors");
             await Task.Delay(1000);
-            await stop.CancelAsync();
-            await Task.WhenAll([.. load, writes]);
+            var (served, failures, acknowledged) = await load.StopAsync();
             output.WriteLine($"served {served} queries during the kill, failed {failures.Count}; acknowledged {acknowledged.Count} items");
-            Assert.True(failures.IsEmpty, $"{failures.Count} failed queries, first: {failures.FirstOrDefault()}");
+            Assert.True(failures.Count == 0, $"{failures.Count} failed queries, first: {failures.FirstOrDefault()}");
             Assert.True(served > 50, $"only {served} queries were served");
             Assert.True(acknowledged.Count > items.Length, "no write was acknowledged during the kill and recovery");
 
@@ -157,43 +119,7 @@ public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFix
                 await PostOk(n1, "/v1/memories/m/items", new { items = Json(batch) });
             }
             var queries = Items(10_000, 8).Select(i => i.vector).ToArray();
-            var failures = new ConcurrentBag<string>();
-            var served = 0;
-            var acknowledged = items.Select(i => i.id).ToHashSet();
-            using var stop = new CancellationTokenSource();
-            var load = Enumerable.Range(0, 2).Select(worker => Task.Run(async () =>
-            {
-                var q = worker;
-                while (!stop.IsCancellationRequested)
-                {
-                    var response = await n1.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = queries[q++ % queries.Length], k = 10 });
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        Interlocked.Increment(ref served);
-                    }
-                    else
-                    {
-                        failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                    }
-                }
-            })).ToList();
-            var writes = Task.Run(async () =>
-            {
-                var next = 1000;
-                while (!stop.IsCancellationRequested)
-                {
-                    var batch = Items(next, 10);
-                    next += 10;
-                    if ((await n1.PostAsJsonAsync(new Uri("/v1/memories/m/items", UriKind.Relative), new { items = Json(batch) })).StatusCode == HttpStatusCode.OK)
-                    {
-                        lock (acknowledged)
-                        {
-                            acknowledged.UnionWith(batch.Select(i => i.id));
-                        }
-                    }
-                    await Task.Delay(30);
-                }
-            });
+            using var load = ClusterLoad.Start(n1, queries, workers: 2, writer: n1, firstId: 1000, batch: 10, pauseMilliseconds: 30, items.Select(i => i.id));
 
             // Move shard 0 to a node that does not hold it: the new replica catches up, then the old one leaves.
             var placement = await PlacementAsync(n1);
@@ -211,10 +137,9 @@ public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFix
             await UntilAsync(n1, p => p.All(r => (string?)r!["node"] != drained) && Ready(p) == Shards && Primaries(p) == Shards, $"{drained} drained");
             await UntilOperationsDone(n1);
             await Task.Delay(500);
-            await stop.CancelAsync();
-            await Task.WhenAll([.. load, writes]);
+            var (served, failures, acknowledged) = await load.StopAsync();
             output.WriteLine($"served {served} queries during the move and the drain, failed {failures.Count}; acknowledged {acknowledged.Count} items");
-            Assert.True(failures.IsEmpty, $"{failures.Count} failed queries, first: {failures.FirstOrDefault()}");
+            Assert.True(failures.Count == 0, $"{failures.Count} failed queries, first: {failures.FirstOrDefault()}");
             Assert.True(acknowledged.Count > items.Length, "no write was acknowledged during the move");
             var byId = Items(0, 200).Concat(Enumerable.Range(0, 2000).SelectMany(b => Items(1000 + (b * 10), 10))).ToDictionary(i => i.id);
             foreach (var id in acknowledged)
@@ -248,26 +173,15 @@ public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFix
             var victim = (string)(await PlacementAsync(n1)).First(r => (string?)r!["node"] != "n1")!["node"]!;
             var lost = (await PlacementAsync(n1)).Where(r => (string?)r!["node"] == victim).Select(r => (int)r!["shard"]!).Order().ToList();
             var queries = Items(10_000, 8).Select(i => i.vector).ToArray();
-            var outcomes = new ConcurrentQueue<(DateTime At, bool Ok, string Detail)>();
-            using var stop = new CancellationTokenSource();
-            var load = Task.Run(async () =>
-            {
-                var q = 0;
-                while (!stop.IsCancellationRequested)
-                {
-                    var response = await n1.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = queries[q++ % queries.Length], k = 10 });
-                    outcomes.Enqueue((DateTime.UtcNow, response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync()));
-                }
-            });
+            using var load = ClusterLoad.Start(n1, queries, workers: 1, writer: null, firstId: 0, batch: 0, pauseMilliseconds: 0, []);
             await Task.Delay(500);
             var killedAt = DateTime.UtcNow;
             Assert.Equal(ServerProcess.SigkillExitCode, cluster[victim].Kill());
             await UntilAsync(n1, p => Ready(p) == Shards && p.All(r => (string?)r!["node"] != victim) && Primaries(p) == Shards, "the lost shards reloaded on the survivors");
             var recoveredAt = DateTime.UtcNow;
             await Task.Delay(1500);
-            await stop.CancelAsync();
-            await load;
-
+            await load.StopAsync();
+            var outcomes = load.Outcomes;
             var failed = outcomes.Where(o => !o.Ok).ToList();
             output.WriteLine($"{outcomes.Count} queries, {failed.Count} failed between the kill and the reload ({(recoveredAt - killedAt).TotalSeconds:F1} s)");
             // Failures are reported (503 naming exactly the lost shards), only in the window, and stop once the shards are back.
@@ -295,6 +209,69 @@ public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFix
             Assert.True(DateTime.UtcNow < deadline, $"operations never finished: {text}");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>Query workers (and optionally a writer) running against a cluster, recording every outcome.</summary>
+    private sealed class ClusterLoad : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<Task> _tasks = [];
+
+        private ClusterLoad(IEnumerable<long> acknowledged) => Acknowledged = [.. acknowledged];
+
+        /// <summary>Every query's time, success and (on failure) status and body.</summary>
+        public ConcurrentQueue<(DateTime At, bool Ok, string Detail)> Outcomes { get; } = new();
+
+        /// <summary>Ids the cluster acknowledged, the initial ones included.</summary>
+        public HashSet<long> Acknowledged { get; }
+
+        public static ClusterLoad Start(HttpClient client, float[][] queries, int workers, HttpClient? writer, int firstId, int batch, int pauseMilliseconds, IEnumerable<long> acknowledged)
+        {
+            var load = new ClusterLoad(acknowledged);
+            var stop = load._stop.Token;
+            for (var worker = 0; worker < workers; worker++)
+            {
+                var q = worker;
+                load._tasks.Add(Task.Run(async () =>
+                {
+                    while (!stop.IsCancellationRequested)
+                    {
+                        var response = await client.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = queries[q++ % queries.Length], k = 10 });
+                        var ok = response.StatusCode == HttpStatusCode.OK;
+                        load.Outcomes.Enqueue((DateTime.UtcNow, ok, ok ? "" : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}"));
+                    }
+                }));
+            }
+            if (writer is not null)
+            {
+                load._tasks.Add(Task.Run(async () =>
+                {
+                    for (var next = firstId; !stop.IsCancellationRequested; next += batch)
+                    {
+                        var items = Items(next, batch);
+                        if ((await writer.PostAsJsonAsync(new Uri("/v1/memories/m/items", UriKind.Relative), new { items = Json(items) })).StatusCode == HttpStatusCode.OK)
+                        {
+                            lock (load.Acknowledged)
+                            {
+                                load.Acknowledged.UnionWith(items.Select(i => i.id));
+                            }
+                        }
+                        await Task.Delay(pauseMilliseconds);
+                    }
+                }));
+            }
+            return load;
+        }
+
+        /// <summary>Stops and returns the queries served, the failures and the acknowledged ids.</summary>
+        public async Task<(int Served, List<string> Failures, HashSet<long> Acknowledged)> StopAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_tasks);
+            return (Outcomes.Count(o => o.Ok), [.. Outcomes.Where(o => !o.Ok).Select(o => o.Detail)], Acknowledged);
+        }
+
+        public void Dispose() => _stop.Dispose();
     }
 
     private async Task<Dictionary<string, ServerProcess>> StartClusterAsync(IReadOnlyList<string> names)

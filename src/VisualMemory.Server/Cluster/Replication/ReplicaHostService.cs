@@ -20,38 +20,16 @@ namespace VisualMemory.Server.Cluster.Replication;
 internal sealed partial class ReplicaHostService(
     ClusterView view, ReplicaRegistry registry, ReplicaStorage storage, IClusterStore store, ReplicationClient client,
     NodeIdentity identity, MemoryCatalog catalog, IOptions<ClusterSettings> options, ILogger<ReplicaHostService> logger)
-    : IHostedService, IDisposable
+    : BackgroundLoopService
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _stopGate = new();
-    private Task _loop = Task.CompletedTask;
-    private Task? _stopped;
-
     /// <summary>Attempts to copy a replica before giving up until the next heartbeat.</summary>
     private const int CopyAttempts = 5;
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        var settings = options.Value;
-        if (settings.Distributed && settings.Roles.HasFlag(NodeRoles.ShardHost))
-        {
-            _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
-        }
-        return Task.CompletedTask;
-    }
+    protected override Task<bool> StartingAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(options.Value.Distributed && options.Value.Roles.HasFlag(NodeRoles.ShardHost));
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    protected override async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        lock (_stopGate)
-        {
-            return _stopped ??= StopOnceAsync(cancellationToken);
-        }
-    }
-
-    private async Task StopOnceAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
         // A graceful stop leaves every replica in object storage, as for local memories.
         foreach (var replica in registry.All)
         {
@@ -71,9 +49,7 @@ internal sealed partial class ReplicaHostService(
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
-
-    private async Task LoopAsync(CancellationToken stopping)
+    protected override async Task LoopAsync(CancellationToken stopping)
     {
         var settings = options.Value;
         var loading = new Dictionary<(string, int), Task>();
