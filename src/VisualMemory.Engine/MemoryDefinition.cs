@@ -14,7 +14,9 @@ namespace VisualMemory.Engine;
 /// Optional feature mean subtracted from every item and query before L2 normalisation (Jia et al.,
 /// research.md §3); null for none. Fixed at creation because stored codes depend on it.
 /// </param>
-public sealed partial record MemoryDefinition(string Name, int Dimension, string Index, int Shards, int NProbe, IReadOnlyList<float>? Center = null)
+/// <param name="Model">The embedding model images are embedded with for this memory, or null when callers send vectors only.</param>
+public sealed partial record MemoryDefinition(string Name, int Dimension, string Index, int Shards, int NProbe, IReadOnlyList<float>? Center = null,
+    EmbeddingModelReference? Model = null)
 {
     /// <summary>The largest dimension accepted.</summary>
     public const int MaxDimension = 65536;
@@ -45,6 +47,10 @@ public sealed partial record MemoryDefinition(string Name, int Dimension, string
         if (Center is not null && (Center.Count != Dimension || Center.Any(c => !float.IsFinite(c))))
         {
             problems.Add(new("center", $"must hold {Dimension} finite numbers, one per dimension"));
+        }
+        if (Model is not null)
+        {
+            problems.AddRange(Model.Problems());
         }
         if (string.IsNullOrWhiteSpace(Index))
         {

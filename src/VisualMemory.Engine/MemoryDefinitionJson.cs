@@ -12,7 +12,7 @@ public static class MemoryDefinitionJson
     public static byte[] ToUtf8(MemoryDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        return JsonSerializer.SerializeToUtf8Bytes(new Stored(definition.Name, definition.Dimension, definition.Index, definition.Shards, definition.NProbe, definition.Center?.ToArray()));
+        return JsonSerializer.SerializeToUtf8Bytes(new Stored(definition.Name, definition.Dimension, definition.Index, definition.Shards, definition.NProbe, definition.Center?.ToArray(), definition.Model));
     }
 
     /// <summary>The definition as a JSON string.</summary>
@@ -23,12 +23,13 @@ public static class MemoryDefinitionJson
     public static MemoryDefinition Parse(ReadOnlySpan<byte> json)
     {
         var stored = JsonSerializer.Deserialize<Stored>(json) ?? throw new JsonException("empty definition");
-        return new MemoryDefinition(stored.Name, stored.Dimension, stored.Index, stored.Shards, stored.NProbe, stored.Center);
+        return new MemoryDefinition(stored.Name, stored.Dimension, stored.Index, stored.Shards, stored.NProbe, stored.Center, stored.Model);
     }
 
     /// <summary>Parses JSON written by <see cref="ToJson"/>.</summary>
     /// <exception cref="JsonException">Not a definition.</exception>
     public static MemoryDefinition Parse(string json) => Parse(System.Text.Encoding.UTF8.GetBytes(json));
 
-    private sealed record Stored(string Name, int Dimension, string Index, int Shards, int NProbe, float[]? Center);
+    // Model is absent from definitions written before memories named their embedding model: it reads as null.
+    private sealed record Stored(string Name, int Dimension, string Index, int Shards, int NProbe, float[]? Center, EmbeddingModelReference? Model = null);
 }
