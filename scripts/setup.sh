@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # postgresql: server binaries for the control-plane tests, whose fixture runs its own temporary
 # cluster on a free port; a cluster the package itself may start is left alone and never used.
-APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy dataset-fashion-mnist curl nodejs postgresql libvips42 python3-pil)
+APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy python3-onnx dataset-fashion-mnist curl nodejs postgresql libvips42 python3-pil)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -29,6 +29,13 @@ fi
 if [ ! -f tools/s3rver/node_modules/.package-lock.json ] || [ tools/s3rver/package-lock.json -nt tools/s3rver/node_modules/.package-lock.json ]; then
   echo "setup: installing s3rver into tools/s3rver"
   (cd tools/s3rver && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# ONNX Runtime's C# API sources and CPU libraries, compiled by src/VisualMemory.OnnxRuntime (tools/onnxruntime,
+# pinned by its package-lock.json). The CUDA provider is optional and large: scripts/setup-cuda.sh adds it.
+if [ ! -f tools/onnxruntime/node_modules/.package-lock.json ] || [ tools/onnxruntime/package-lock.json -nt tools/onnxruntime/node_modules/.package-lock.json ]; then
+  echo "setup: installing ONNX Runtime (CPU) into tools/onnxruntime"
+  (cd tools/onnxruntime && npm ci --omit=optional --no-audit --no-fund --loglevel=error)
 fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
