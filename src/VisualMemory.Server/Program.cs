@@ -22,6 +22,10 @@ builder.Services.AddSingleton(new MemoryCatalog(
     builder.Configuration.GetSection("Memory").Get<MemorySettings>() ?? new MemorySettings(),
     nodeStorage.OpenMemoryStorage(builder.Configuration)));
 builder.Services.AddSingleton<JsonBody>();
+builder.Services.Configure<VisualMemory.Server.Embedding.EmbeddingSettings>(builder.Configuration.GetSection("Embedding"));
+builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingModels>();
+builder.Services.AddSingleton<VisualMemory.Server.Embedding.ImageEmbedder>();
+builder.Services.AddSingleton<QueryBody>();
 builder.Services.AddHostedService<MemoryHostService>();
 // Membership starts after the memories are loaded and stops before they are checkpointed.
 var clusterSection = builder.Configuration.GetSection("Cluster");
@@ -75,6 +79,7 @@ app.MapTaxonomyEndpoints();
 app.MapLinearHeadEndpoints();
 app.MapAuditEndpoints();
 app.MapClusterEndpoints();
+app.MapEmbeddingEndpoints();
 app.MapOperatorEndpoints();
 if (internalPort is { } port)
 {

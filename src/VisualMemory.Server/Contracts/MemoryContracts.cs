@@ -8,7 +8,11 @@ namespace VisualMemory.Server.Contracts;
 /// <param name="Nprobe">Default IVF lists probed per query; default from settings (16).</param>
 /// <param name="Center">Optional feature mean subtracted before normalisation (Jia et al.); one number per dimension.</param>
 /// <param name="Replicas">Replicas of each shard the cluster's controller places on shard hosts; default 1.</param>
-public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? Index, int? Shards, int? Nprobe, float[]? Center = null, int? Replicas = null);
+/// <param name="Model">
+/// The embedding model (a name in this node's <c>Embedding:Models</c>) images sent to this memory are embedded
+/// with; its SHA-256 is recorded, and the dimension defaults to the model's. Without it the memory takes vectors only.
+/// </param>
+public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? Index, int? Shards, int? Nprobe, float[]? Center = null, int? Replicas = null, string? Model = null);
 
 /// <summary>A memory's definition and current state.</summary>
 /// <param name="Name">Memory name.</param>
@@ -23,9 +27,16 @@ public sealed record CreateMemoryRequest(string? Name, int? Dimension, string? I
 /// <param name="LastSealError">Why the last automatic seal failed, if it did.</param>
 /// <param name="ShardStats">Per-shard counts.</param>
 /// <param name="Storage">Where the memory's bytes are.</param>
+/// <param name="Model">The embedding model, when the memory names one.</param>
 public sealed record MemoryInfo(
     string Name, int Dimension, string Index, string Metric, long Count, int Shards, int Nprobe,
-    int Labels, bool Trained, string? LastSealError, IReadOnlyList<ShardInfo> ShardStats, StorageInfo Storage);
+    int Labels, bool Trained, string? LastSealError, IReadOnlyList<ShardInfo> ShardStats, StorageInfo Storage,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] ModelInfo? Model = null);
+
+/// <summary>The embedding model a memory's images are embedded with.</summary>
+/// <param name="Name">The model's name on the nodes.</param>
+/// <param name="Sha256">SHA-256 of its ONNX file; a node whose file differs refuses images for this memory.</param>
+public sealed record ModelInfo(string Name, string Sha256);
 
 /// <summary>Where a memory's bytes are, summed over its shards.</summary>
 /// <param name="Durable">True when the memory survives restarts (the server always makes it so).</param>

@@ -40,6 +40,23 @@ internal static class ItemEndpoints
             .WithSummary("Delete (unlearn) an item; no later search returns it. Recorded in the unlearning audit log.");
     }
 
+    // One item from an image: multipart fields id, label and (optionally) source beside the image, or a raw
+    // image body with them in the query string; the image is embedded with the memory's model.
+    private static async Task<(AddItemsRequest? Input, IResult? Problem)> ReadImageItemAsync(HttpRequest request, QueryBody queryBody, MemoryDefinition memory, CancellationToken cancellationToken)
+    {
+        var (fields, vector, problem) = await queryBody.EmbedAsync(request, memory, cancellationToken).ConfigureAwait(false);
+        if (vector is null)
+        {
+            return (null, problem);
+        }
+        long? id = fields!.TryGetValue("id", out var text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+        if (id is null && text is not null)
+        {
+            return (null, Problems.Invalid("id", $"'{text}' is not a 64-bit integer"));
+        }
+        return (new AddItemsRequest([new ItemInput(id, fields.GetValueOrDefault("label"), vector, fields.GetValueOrDefault("source"))]), null);
+    }
+
     private static IResult WithItem(string name, string id, MemoryCatalog catalog, Func<LocalMemory, long, IResult> action)
     {
         if (catalog.Find(name) is not { } memory)
@@ -51,7 +68,7 @@ internal static class ItemEndpoints
             : Problems.Invalid("id", $"'{id}' is not a 64-bit integer", StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> Add(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
+    private static async Task<IResult> Add(string name, HttpRequest request, JsonBody body, QueryBody queryBody, MemoryCatalog catalog, IOptions<ApiSettings> settings,
         ClusterView view, ClusterWriter writer, IOptions<ClusterSettings> cluster, CancellationToken cancellationToken)
     {
         var memory = catalog.Find(name);
@@ -60,7 +77,9 @@ internal static class ItemEndpoints
         {
             return Problems.UnknownMemory(name);
         }
-        var (input, problem) = await body.ReadAsync<AddItemsRequest>(request).ConfigureAwait(false);
+        var (input, problem) = ImageBody.IsImage(request)
+            ? await ReadImageItemAsync(request, queryBody, memory?.Definition ?? remote!.Definition, cancellationToken).ConfigureAwait(false)
+            : await body.ReadAsync<AddItemsRequest>(request).ConfigureAwait(false);
         if (input is null)
         {
             return problem!;

@@ -4,6 +4,7 @@ using VisualMemory.Faiss;
 using Microsoft.Extensions.Options;
 using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Cluster.Replication;
+using VisualMemory.Server.Embedding;
 using VisualMemory.Server.Contracts;
 using VisualMemory.Server.Http;
 
@@ -78,7 +79,8 @@ internal static class MemoryEndpoints
         return new MemoryInfo(d.Name, d.Dimension, d.Index, "cosine", memory.Count, d.Shards, d.NProbe,
             memory.Labels.Count, memory.IsTrained, memory.LastSealError,
             [.. memory.ShardStats().Select(s => new ShardInfo(s.Shard, s.Items, s.SealedSegments, s.SealedItems, s.GrowingItems, s.Tombstones, s.StoredSegments, s.LogRecords))],
-            new StorageInfo(storage.Durable, storage.RamBytes, storage.StoredSegmentBytes, storage.StoredSegments, storage.LogRecords, storage.LogBytes, storage.PendingForgets));
+            new StorageInfo(storage.Durable, storage.RamBytes, storage.StoredSegmentBytes, storage.StoredSegments, storage.LogRecords, storage.LogBytes, storage.PendingForgets),
+            d.Model is { } model ? new ModelInfo(model.Name, model.Sha256) : null);
     }
 
     /// <summary>The API view of a distributed memory, from the control plane.</summary>
@@ -95,7 +97,7 @@ internal static class MemoryEndpoints
     public const int MaxReplicas = 16;
 
     private static async Task<IResult> Create(HttpRequest request, JsonBody body, MemoryCatalog catalog, IClusterStore cluster, ClusterView view,
-        IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
+        IOptions<ClusterSettings> clusterSettings, EmbeddingModels models, CancellationToken cancellationToken)
     {
         var (input, problem) = await body.ReadAsync<CreateMemoryRequest>(request).ConfigureAwait(false);
         if (input is null)
@@ -103,21 +105,37 @@ internal static class MemoryEndpoints
             return problem!;
         }
         var missing = new List<Core.Validation.FieldProblem>();
+        LoadedModel? model = null;
+        if (input.Model is not null)
+        {
+            try
+            {
+                model = models.Get(input.Model);
+            }
+            catch (EmbeddingUnavailableException e)
+            {
+                return Problems.Invalid("model", e.Message);
+            }
+            if (input.Dimension is { } asked && asked != model.Spec.Dimension)
+            {
+                missing.Add(new("dimension", $"model '{input.Model}' outputs {model.Spec.Dimension} dimensions, not {asked}; leave dimension out to take the model's"));
+            }
+        }
         if (input.Name is null)
         {
             missing.Add(new("name", "is required"));
         }
-        if (input.Dimension is null)
+        if (input.Dimension is null && model is null)
         {
-            missing.Add(new("dimension", "is required"));
+            missing.Add(new("dimension", "is required (or name a model to take its dimension)"));
         }
         if (missing.Count > 0)
         {
             return Problems.Invalid(missing);
         }
         var definition = new MemoryDefinition(
-            input.Name!, input.Dimension!.Value, input.Index ?? "Flat",
-            input.Shards ?? catalog.Settings.DefaultShards, input.Nprobe ?? catalog.Settings.DefaultNProbe, input.Center);
+            input.Name!, input.Dimension ?? model!.Spec.Dimension, input.Index ?? "Flat",
+            input.Shards ?? catalog.Settings.DefaultShards, input.Nprobe ?? catalog.Settings.DefaultNProbe, input.Center, model?.Reference);
         var replicas = input.Replicas ?? 1;
         var definitionProblems = definition.Problems().ToList();
         if (replicas is < 1 or > MaxReplicas)

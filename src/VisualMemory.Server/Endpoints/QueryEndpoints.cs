@@ -27,20 +27,24 @@ internal static class QueryEndpoints
         queries.MapPost("/classify", Classify).WithSummary("Classify a vector by aggregating its neighbours' labels.");
     }
 
-    private static async Task<IResult> Search(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
+    private static async Task<IResult> Search(string name, HttpRequest request, QueryBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
         ClusterView view, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
         if (await RemoteSearch.FindAsync(name, catalog, view, clusterSettings.Value, cancellationToken).ConfigureAwait(false) is { } remote)
         {
             return await RemoteSearch.SingleAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
         }
-        var (memory, input, problem) = await MemoryRequest.ReadAsync<SearchRequest>(name, request, body, catalog).ConfigureAwait(false);
-        if (problem is not null)
+        if (catalog.Find(name) is not { } memory)
         {
-            return problem;
+            return Problems.UnknownMemory(name);
+        }
+        var (input, problem) = await body.ReadAsync<SearchRequest>(request, memory.Definition, cancellationToken).ConfigureAwait(false);
+        if (input is null)
+        {
+            return problem!;
         }
         var problems = new List<FieldProblem>();
-        RequestChecks.Vector(input!.Vector, memory!.Definition.Dimension, "vector", problems);
+        RequestChecks.Vector(input.Vector, memory.Definition.Dimension, "vector", problems);
         return RunSearch(memory, input.Vector ?? [], input.K, input.Nprobe, problems, settings.Value, results => ToResponse(memory, results[0]));
     }
 
@@ -75,20 +79,24 @@ internal static class QueryEndpoints
         return problems.Count > 0 ? Problems.Invalid(problems) : Results.Ok(respond(memory.Search(rows, checkedK, checkedNProbe)));
     }
 
-    private static async Task<IResult> Classify(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
+    private static async Task<IResult> Classify(string name, HttpRequest request, QueryBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
         ClusterView view, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
         if (await RemoteSearch.FindAsync(name, catalog, view, clusterSettings.Value, cancellationToken).ConfigureAwait(false) is { } remote)
         {
             return await RemoteSearch.ClassifyAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
         }
-        var (memory, input, problem) = await MemoryRequest.ReadAsync<ClassifyRequest>(name, request, body, catalog).ConfigureAwait(false);
-        if (problem is not null)
+        if (catalog.Find(name) is not { } memory)
         {
-            return problem;
+            return Problems.UnknownMemory(name);
+        }
+        var (input, problem) = await body.ReadAsync<ClassifyRequest>(request, memory.Definition, cancellationToken).ConfigureAwait(false);
+        if (input is null)
+        {
+            return problem!;
         }
         var problems = new List<FieldProblem>();
-        RequestChecks.Vector(input!.Vector, memory!.Definition.Dimension, "vector", problems);
+        RequestChecks.Vector(input.Vector, memory.Definition.Dimension, "vector", problems);
         var k = RequestChecks.K(input.K, settings.Value, problems);
         var nprobe = RequestChecks.NProbe(input.Nprobe, problems);
         var aggregation = RequestChecks.Aggregation(input.Aggregation, input.Tau, input.Alpha, problems);

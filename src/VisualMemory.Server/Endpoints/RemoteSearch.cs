@@ -24,9 +24,9 @@ internal static class RemoteSearch
             ? await RemoteMemory.FindAsync(view, name, TimeSpan.FromMilliseconds(cluster.HeartbeatMilliseconds), cancellationToken).ConfigureAwait(false)
             : null;
 
-    public static async Task<IResult> SingleAsync(RemoteMemory memory, HttpRequest request, JsonBody body, ShardFanout fanout, ApiSettings api, ClusterSettings cluster, CancellationToken cancellationToken)
+    public static async Task<IResult> SingleAsync(RemoteMemory memory, HttpRequest request, QueryBody body, ShardFanout fanout, ApiSettings api, ClusterSettings cluster, CancellationToken cancellationToken)
     {
-        var (input, problem) = await body.ReadAsync<SearchRequest>(request).ConfigureAwait(false);
+        var (input, problem) = await body.ReadAsync<SearchRequest>(request, memory.Definition, cancellationToken).ConfigureAwait(false);
         if (input is null)
         {
             return problem!;
@@ -72,9 +72,9 @@ internal static class RemoteSearch
     /// <see cref="KnnClassifier"/> a holder runs. Steps that need the memory's data (explanation with
     /// sources, residual, hierarchy, JOINT-INF) are refused with 422 naming the field.
     /// </summary>
-    public static async Task<IResult> ClassifyAsync(RemoteMemory memory, HttpRequest request, JsonBody body, ShardFanout fanout, ApiSettings api, ClusterSettings cluster, CancellationToken cancellationToken)
+    public static async Task<IResult> ClassifyAsync(RemoteMemory memory, HttpRequest request, QueryBody body, ShardFanout fanout, ApiSettings api, ClusterSettings cluster, CancellationToken cancellationToken)
     {
-        var (input, problem) = await body.ReadAsync<ClassifyRequest>(request).ConfigureAwait(false);
+        var (input, problem) = await body.ReadAsync<ClassifyRequest>(request, memory.Definition, cancellationToken).ConfigureAwait(false);
         if (input is null)
         {
             return problem!;
