@@ -133,6 +133,34 @@ public sealed class ImageRouteTests : IDisposable
     }
 
     [Fact]
+    public async Task The_shipped_demo_model_embeds_a_greyscale_digit_sized_image()
+    {
+        var root = RepositoryRoot();
+        using var server = await ServerProcess.StartAsync(Path.Combine(_directory, "demo"),
+        [
+            $"--Embedding:Models:demo:Path={Path.Combine(root, "models", "demo", "demo-model.onnx")}",
+            $"--Embedding:Models:demo:Spec={Path.Combine(root, "models", "demo", "demo-model.spec.json")}",
+            "--Logging:LogLevel:Default=Warning",
+        ], TimeSpan.FromSeconds(60));
+        var path = Path.Combine(_directory, "digit.png");
+        RunPython($"""
+            from PIL import Image, ImageDraw
+            image = Image.new("L", (28, 28), 0)
+            ImageDraw.Draw(image).rectangle((8, 4, 19, 23), fill=255)
+            image.save("{path}")
+            """);
+        var response = await server.Client.PostAsync(new Uri("/v1/embed?model=demo", UriKind.Relative), Raw(File.ReadAllBytes(path)));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var result = JsonNode.Parse(text)!;
+        var vector = result["vector"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal(128, vector.Length);
+        Assert.Equal(1.0, Math.Sqrt(vector.Sum(v => v * v)), 4);
+        var recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "models", "demo", "demo-model.json")))!;
+        Assert.Equal((string?)recorded["sha256"], (string?)result["sha256"]);
+    }
+
+    [Fact]
     public async Task A_memory_that_names_its_model_takes_items_and_queries_as_images()
     {
         using var server = await StartAsync("data", TinyModel);
