@@ -99,7 +99,7 @@ try
             var (onnxPath, spec) = catalogue[name];
             using var model = OnnxModel.Load(onnxPath, new OnnxSettings { IntraOpThreads = e2eThreads, GraphOptimizationLevel = "all" });
             Console.WriteLine();
-            Console.WriteLine($"### End to end per image: {name}, decode + ImageTensor + EmbeddingBatcher (max wait 2000 µs), intra-op threads {e2eThreads}, all {images.Length} images round robin");
+            Console.WriteLine($"### End to end per image: {name}, decode + ImageTensor + EmbeddingBatcher (max wait {new BatchingOptions().MaxWaitMicroseconds} µs), intra-op threads {e2eThreads}, all {images.Length} images round robin");
             Console.WriteLine();
             Console.WriteLine("| max batch | callers | images/s | p50 ms/image | p99 ms/image | mean batch |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|");

@@ -6,8 +6,13 @@ public sealed record BatchingOptions
     /// <summary>Most images in one model run.</summary>
     public int MaxBatchSize { get; init; } = 32;
 
-    /// <summary>How long the first image of a batch waits for others before the batch runs anyway.</summary>
-    public int MaxWaitMicroseconds { get; init; } = 2000;
+    /// <summary>
+    /// How long the first image of a batch waits for others before the batch runs anyway. 0 (the default)
+    /// runs at once with whatever is queued: requests that arrive while a batch runs form the next one, so
+    /// batches grow with load and a lone request never waits (a fixed wait cost a single caller 3-5x in
+    /// throughput on 2 cores: docs/benchmarks.md).
+    /// </summary>
+    public int MaxWaitMicroseconds { get; init; }
 
     /// <summary>Images waiting beyond the batch being run; one more is refused (HTTP 429 with Retry-After).</summary>
     public int QueueCapacity { get; init; } = 256;
