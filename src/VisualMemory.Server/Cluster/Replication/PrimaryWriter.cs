@@ -50,10 +50,21 @@ internal sealed partial class PrimaryWriter(
                 replica.Joiners.Remove(target.Node);
                 LogForwardFailed(replica.Memory, replica.Shard, target.Node, error!);
                 // Bumps the replica's epoch too, so a catching-up replica's Ready report fails and it starts over.
-                if (!await store.DemoteReplicaAsync(replica.Memory, replica.Shard, target.Node, identity.Name, term, cancellationToken).ConfigureAwait(false)
-                    && target.InSync)
+                if (await store.DemoteReplicaAsync(replica.Memory, replica.Shard, target.Node, identity.Name, term, cancellationToken).ConfigureAwait(false))
                 {
-                    throw new QuorumException($"shard {replica.Shard} of '{replica.Memory}': replica on {target.Node} missed the write and could not be taken out of the in-sync set (this node may no longer be the primary)");
+                    continue;
+                }
+                // The demotion is refused when this node is no longer the primary (a move or failover chose
+                // another, which refused the forward as stale): the write must not be acknowledged here, whether
+                // the refusing replica counted or was catching up, or it would exist only on a leaving replica.
+                var now = await view.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                if (now.Primary(replica.Memory, replica.Shard) is not { } current || current.Node != identity.Name || current.Term != term)
+                {
+                    throw new NotPrimaryException($"this node ({identity.Name}) stopped being the primary of shard {replica.Shard} of '{replica.Memory}' while writing");
+                }
+                if (target.InSync)
+                {
+                    throw new QuorumException($"shard {replica.Shard} of '{replica.Memory}': replica on {target.Node} missed the write and could not be taken out of the in-sync set");
                 }
             }
             if (acknowledged < quorum)
