@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using VisualMemory.ControlPlane;
+using VisualMemory.Engine;
 
 namespace VisualMemory.Server.Cluster;
 
@@ -13,6 +15,7 @@ internal sealed class ClusterSnapshot
     private readonly Dictionary<string, MemoryRecord> _memories;
     private readonly Dictionary<(string, int), ShardRecord> _shards;
     private readonly ILookup<(string, int), AssignmentRecord> _replicas;
+    private readonly ConcurrentDictionary<string, MemoryDefinition> _definitions = new(StringComparer.Ordinal);
 
     public ClusterSnapshot(DateTimeOffset takenAt, IReadOnlyList<NodeRecord> nodes, IReadOnlyList<MemoryRecord> memories,
         IReadOnlyList<ShardRecord> shards, IReadOnlyList<AssignmentRecord> assignments)
@@ -38,6 +41,10 @@ internal sealed class ClusterSnapshot
     public IReadOnlyList<AssignmentRecord> Assignments { get; }
 
     public MemoryRecord? Memory(string name) => _memories.GetValueOrDefault(name);
+
+    /// <summary>The memory's definition, parsed once per reading (queries look it up on every request); null when unknown.</summary>
+    public MemoryDefinition? Definition(string name) =>
+        Memory(name) is { } record ? _definitions.GetOrAdd(name, _ => MemoryDefinitionJson.Parse(record.DefinitionJson)) : null;
 
     public ShardRecord? Shard(string memory, int shard) => _shards.GetValueOrDefault((memory, shard));
 

@@ -38,7 +38,7 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
         {
             return null;
         }
-        var definition = MemoryDefinitionJson.Parse(record.DefinitionJson);
+        var definition = snapshot.Definition(name)!;
         List<ShardReplicas> placement = [.. Enumerable.Range(0, definition.Shards).Select(shard => new ShardReplicas(shard,
             [.. snapshot.Replicas(name, shard)
                 .Where(a => a.State == AssignmentState.Ready && snapshot.AliveAddress(a.Node) is not null)

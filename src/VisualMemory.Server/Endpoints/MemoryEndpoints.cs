@@ -86,7 +86,7 @@ internal static class MemoryEndpoints
     /// <summary>The API view of a distributed memory, from the control plane.</summary>
     public static DistributedMemoryInfo DescribeDistributed(MemoryRecord record, ClusterSnapshot snapshot)
     {
-        var d = MemoryDefinitionJson.Parse(record.DefinitionJson);
+        var d = snapshot.Definition(record.Name)!;
         return new DistributedMemoryInfo(d.Name, d.Dimension, d.Index, "cosine", d.Shards, d.NProbe, record.ReplicationFactor,
             [.. Enumerable.Range(0, d.Shards).Select(s => new ShardPlacementInfo(s, snapshot.Shard(d.Name, s)?.PrimaryNode, snapshot.Shard(d.Name, s)?.PrimaryTerm ?? 0,
                 [.. snapshot.Replicas(d.Name, s).OrderBy(a => a.Node, StringComparer.Ordinal).Select(a => new ReplicaStateInfo(a.Node, a.State.ToString().ToLowerInvariant()))],
