@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
 
 namespace VisualMemory.Cluster.Transport;
 
@@ -14,4 +16,13 @@ internal static class H2cHttp
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = timeout,
         };
+
+    /// <summary>Posts <paramref name="message"/> as Protobuf to <paramref name="route"/> on <paramref name="node"/>; the status and body as answered.</summary>
+    public static async Task<(HttpStatusCode Status, byte[] Body)> PostProtobufAsync(HttpClient http, Uri node, string route, IMessage message, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(message.ToByteArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue(ShardSearchClient.MediaType);
+        using var response = await http.PostAsync(new Uri(node, route), content, cancellationToken).ConfigureAwait(false);
+        return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+    }
 }

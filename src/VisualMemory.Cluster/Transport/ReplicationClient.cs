@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Google.Protobuf;
 using VisualMemory.Cluster.Protocol;
 
@@ -47,13 +46,10 @@ public sealed class ReplicationClient : IDisposable
     private async Task<byte[]> PostAsync(Uri node, string route, IMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
-        using var content = new ByteArrayContent(message.ToByteArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue(ShardSearchClient.MediaType);
-        using var response = await _http.PostAsync(new Uri(node, route), content, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        var (status, body) = await H2cHttp.PostProtobufAsync(_http, node, route, message, cancellationToken).ConfigureAwait(false);
+        if ((int)status is < 200 or > 299)
         {
-            throw new ReplicationException(response.StatusCode, $"{node} answered {(int)response.StatusCode} on {route}: {System.Text.Encoding.UTF8.GetString(body)}");
+            throw new ReplicationException(status, $"{node} answered {(int)status} on {route}: {System.Text.Encoding.UTF8.GetString(body)}");
         }
         return body;
     }

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using Google.Protobuf;
 using VisualMemory.Cluster.Protocol;
 
 namespace VisualMemory.Cluster.Transport;
@@ -32,15 +30,12 @@ public sealed class ShardSearchClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(request);
-        using var content = new ByteArrayContent(request.ToByteArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
-        using var response = await _http.PostAsync(new Uri(node, Route), content, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        var (status, body) = await H2cHttp.PostProtobufAsync(_http, node, Route, request, cancellationToken).ConfigureAwait(false);
+        if ((int)status is < 200 or > 299)
         {
             throw new HttpRequestException(
-                $"{node} answered {(int)response.StatusCode} to a shard search of memory '{request.Memory}': {System.Text.Encoding.UTF8.GetString(body)}",
-                null, response.StatusCode);
+                $"{node} answered {(int)status} to a shard search of memory '{request.Memory}': {System.Text.Encoding.UTF8.GetString(body)}",
+                null, status);
         }
         return ShardSearchResponse.Parser.ParseFrom(body);
     }
