@@ -34,17 +34,13 @@ internal static class QueryEndpoints
         {
             return await RemoteSearch.SingleAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
         }
-        if (catalog.Find(name) is not { } memory)
+        var (memory, input, problem) = await MemoryRequest.ReadQueryAsync<SearchRequest>(name, request, body, catalog, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return Problems.UnknownMemory(name);
-        }
-        var (input, problem) = await body.ReadAsync<SearchRequest>(request, memory.Definition, cancellationToken).ConfigureAwait(false);
-        if (input is null)
-        {
-            return problem!;
+            return problem;
         }
         var problems = new List<FieldProblem>();
-        RequestChecks.Vector(input.Vector, memory.Definition.Dimension, "vector", problems);
+        RequestChecks.Vector(input!.Vector, memory!.Definition.Dimension, "vector", problems);
         return RunSearch(memory, input.Vector ?? [], input.K, input.Nprobe, problems, settings.Value, results => ToResponse(memory, results[0]));
     }
 
@@ -86,17 +82,13 @@ internal static class QueryEndpoints
         {
             return await RemoteSearch.ClassifyAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
         }
-        if (catalog.Find(name) is not { } memory)
+        var (memory, input, problem) = await MemoryRequest.ReadQueryAsync<ClassifyRequest>(name, request, body, catalog, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return Problems.UnknownMemory(name);
-        }
-        var (input, problem) = await body.ReadAsync<ClassifyRequest>(request, memory.Definition, cancellationToken).ConfigureAwait(false);
-        if (input is null)
-        {
-            return problem!;
+            return problem;
         }
         var problems = new List<FieldProblem>();
-        RequestChecks.Vector(input.Vector, memory.Definition.Dimension, "vector", problems);
+        RequestChecks.Vector(input!.Vector, memory!.Definition.Dimension, "vector", problems);
         var k = RequestChecks.K(input.K, settings.Value, problems);
         var nprobe = RequestChecks.NProbe(input.Nprobe, problems);
         var aggregation = RequestChecks.Aggregation(input.Aggregation, input.Tau, input.Alpha, problems);

@@ -19,4 +19,19 @@ internal static class MemoryRequest
         var (input, problem) = await body.ReadAsync<T>(request).ConfigureAwait(false);
         return input is null ? (null, null, problem) : (memory, input, null);
     }
+
+    /// <summary>
+    /// Like <see cref="ReadAsync{T}"/> for a search or classify, whose body may also be an image embedded
+    /// with the memory's model (<see cref="QueryBody"/>).
+    /// </summary>
+    public static async Task<(LocalMemory? Memory, T? Input, IResult? Problem)> ReadQueryAsync<T>(
+        string name, HttpRequest request, QueryBody body, MemoryCatalog catalog, CancellationToken cancellationToken) where T : class
+    {
+        if (catalog.Find(name) is not { } memory)
+        {
+            return (null, null, Problems.UnknownMemory(name));
+        }
+        var (input, problem) = await body.ReadAsync<T>(request, memory.Definition, cancellationToken).ConfigureAwait(false);
+        return input is null ? (null, null, problem) : (memory, input, null);
+    }
 }
