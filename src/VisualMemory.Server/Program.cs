@@ -42,6 +42,7 @@ builder.Services.AddSingleton<IClusterStore>(_ =>
     Directory.CreateDirectory(nodeStorage.DataDirectory);
     return new SqliteClusterStore(Path.Combine(nodeStorage.DataDirectory, "cluster.db"));
 });
+builder.Services.AddSingleton<IJobStore>(services => (IJobStore)services.GetRequiredService<IClusterStore>());
 builder.Services.AddSingleton(NodeListeners.Identity(builder, cluster));
 builder.Services.AddHostedService<ClusterMembershipService>();
 builder.Services.AddSingleton<ClusterView>();
@@ -52,6 +53,14 @@ builder.Services.AddSingleton<PrimaryWriter>();
 builder.Services.AddSingleton<ClusterWriter>();
 // Replicas load after membership has registered the node, and are checkpointed before it leaves.
 builder.Services.AddHostedService<ReplicaHostService>();
+// Bulk ingest: a worker on every node claims parts of jobs for the memories it holds.
+builder.Services.Configure<VisualMemory.Server.Jobs.IngestSettings>(builder.Configuration.GetSection("Ingest"));
+builder.Services.AddSingleton(services => new VisualMemory.Server.Jobs.DatasetFiles(services.GetRequiredService<MemoryCatalog>().Storage!.Objects,
+    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VisualMemory.Server.Jobs.IngestSettings>>()));
+builder.Services.AddSingleton<VisualMemory.Server.Jobs.QuantizerTraining>();
+builder.Services.AddSingleton<VisualMemory.Server.Jobs.IngestPartRunner>();
+builder.Services.AddSingleton<VisualMemory.Server.Jobs.IngestJobs>();
+builder.Services.AddHostedService<VisualMemory.Server.Jobs.IngestJobService>();
 builder.Services.AddSingleton(_ => new ShardSearchClient(TimeSpan.FromMinutes(1)));
 // Every fan-out (RemoteMemory.SearchAsync included) is the coalescing one: concurrent searches of a memory share shard requests.
 var coalescing = new CoalescingOptions(cluster.CoalesceMaxQueries, TimeSpan.FromMicroseconds(cluster.CoalesceMaxWaitMicroseconds)).Validate();
@@ -82,6 +91,7 @@ app.MapAuditEndpoints();
 app.MapClusterEndpoints();
 app.MapEmbeddingEndpoints();
 app.MapOperatorEndpoints();
+app.MapJobEndpoints();
 if (internalPort is { } port)
 {
     app.MapInternalShardEndpoints(port);
