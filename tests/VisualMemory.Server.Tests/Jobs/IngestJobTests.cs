@@ -100,13 +100,13 @@ public sealed class IngestJobTests : IDisposable
         var job = await WaitForJobAsync(client, (long)started["id"]!, TimeSpan.FromSeconds(60));
         Assert.Equal("succeeded", (string?)job["state"]);
         var totals = job["totals"]!;
-        // Confidence is (i % 10) / 10, so rows with i % 10 < 3 (150 per part) are filtered; p0 has 2 bad rows (a NaN vector, a bad id), one of them (i = 3) also below 0.3.
+        // Confidence is (i % 10) / 10, so rows with i % 10 < 3 (150 per part) are filtered; p0 has 2 bad rows (row 3: a NaN vector, row 5: a bad id), neither filtered.
         Assert.Equal(1500, (long)totals["rowsRead"]!);
         Assert.Equal(2, (long)totals["bad"]!);
-        Assert.Equal(449, (long)totals["filtered"]!);
-        Assert.Equal(1500 - 2 - 449, (long)totals["added"]!);
+        Assert.Equal(450, (long)totals["filtered"]!);
+        Assert.Equal(1500 - 2 - 450, (long)totals["added"]!);
         Assert.Equal(0, (long)totals["duplicates"]!);
-        Assert.Equal(1500 - 2 - 449, await CountAsync(client, "m"));
+        Assert.Equal(1500 - 2 - 450, await CountAsync(client, "m"));
         var p0 = job["parts"]![0]!;
         Assert.Equal([3L, 5], p0["badRows"]!.AsArray().Select(b => (long)b!["row"]!));
         Assert.Contains("NaN", (string?)p0["badRows"]![0]!["message"], StringComparison.Ordinal);
@@ -121,8 +121,8 @@ public sealed class IngestJobTests : IDisposable
         var again = await PostAsync(client, "/v1/jobs/ingest", new { memory = "m", manifest, minConfidence = 0.3 }, HttpStatusCode.Accepted);
         var rerun = await WaitForJobAsync(client, (long)again["id"]!, TimeSpan.FromSeconds(60));
         Assert.Equal(0, (long)rerun["totals"]!["added"]!);
-        Assert.Equal(1500 - 2 - 449, (long)rerun["totals"]!["duplicates"]!);
-        Assert.Equal(1500 - 2 - 449, await CountAsync(client, "m"));
+        Assert.Equal(1500 - 2 - 450, (long)rerun["totals"]!["duplicates"]!);
+        Assert.Equal(1500 - 2 - 450, await CountAsync(client, "m"));
         var list = JsonNode.Parse(await client.GetStringAsync(new Uri("/v1/jobs", UriKind.Relative)))!;
         Assert.Equal([(long)again["id"]!, (long)started["id"]!], list["jobs"]!.AsArray().Select(j => (long)j!["id"]!));
     }
