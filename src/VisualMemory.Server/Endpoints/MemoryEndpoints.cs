@@ -158,6 +158,12 @@ internal static class MemoryEndpoints
             var snapshot = await view.RefreshAsync(cancellationToken).ConfigureAwait(false);
             return Results.Created($"/v1/memories/{definition.Name}", DescribeDistributed(snapshot.Memory(definition.Name)!, snapshot));
         }
+        if (!clusterSettings.Value.Roles.HasFlag(NodeRoles.ShardHost))
+        {
+            // An embedded node holds its memories itself, which is what the ShardHost role stands for.
+            return Problems.Conflict("This node holds no memories.",
+                $"this node's roles are {clusterSettings.Value.Roles}; create memories on a node with the ShardHost role");
+        }
         // The control plane decides whether the name is free cluster-wide; then this node creates it.
         if (catalog.Find(definition.Name) is null && catalog.RefusedReason(definition.Name) is null
             && !await cluster.CreateMemoryAsync(definition.Name, MemoryDefinitionJson.ToJson(definition), definition.Shards, replicas, cancellationToken).ConfigureAwait(false))
