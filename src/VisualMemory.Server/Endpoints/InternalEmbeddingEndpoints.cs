@@ -36,9 +36,18 @@ internal static class InternalEmbeddingEndpoints
         {
             return Problems.TooLarge("images", $"at most {settings.Value.MaxImagesPerRequest} images per request, got {input.Images.Count}");
         }
+        LoadedModel model;
         try
         {
-            var model = models.Get(input.Model);
+            model = models.Get(input.Model);
+        }
+        catch (EmbeddingUnavailableException e)
+        {
+            // The caller passes this on to its own client, for whom "this node" would be the wrong one.
+            return Results.Problem(statusCode: e.Status, title: e.Title, detail: $"embedding worker {identity.Name}: {e.Message}");
+        }
+        try
+        {
             if (input.ExpectedSha256.Length > 0 && input.ExpectedSha256 != model.Sha256)
             {
                 return Problems.Conflict("Model mismatch.",
