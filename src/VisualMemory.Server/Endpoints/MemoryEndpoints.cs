@@ -112,9 +112,14 @@ internal static class MemoryEndpoints
             {
                 model = await embedding.DescribeAsync(input.Model, cancellationToken).ConfigureAwait(false);
             }
-            catch (EmbeddingUnavailableException e)
+            catch (EmbeddingUnavailableException e) when (e.Status == StatusCodes.Status404NotFound)
             {
                 return Problems.Invalid("model", e.Message);
+            }
+            catch (EmbeddingUnavailableException e)
+            {
+                // The model exists but cannot answer now (failed to load, workers busy or unreachable): retrying may work.
+                return EmbeddingProblems.From(e)!;
             }
             if (input.Dimension is { } asked && asked != model.Dimension)
             {
