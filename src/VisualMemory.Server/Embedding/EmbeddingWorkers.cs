@@ -66,15 +66,24 @@ internal sealed partial class EmbeddingWorkers(
         var failed = new List<string>();
         EmbeddingCallException? busy = null;
         EmbeddingCallException? mismatch = null;
-        var first = (int)((uint)Interlocked.Increment(ref _next) % (uint)workers.Count);
-        for (var i = 0; i < workers.Count; i++)
+        // Workers passed over for this model only say why; the turn rotates over the rest, so each of those gets an equal share.
+        var now = DateTimeOffset.UtcNow;
+        var usable = new List<Uri>(workers.Count);
+        foreach (var worker in workers)
         {
-            var worker = workers[(first + i) % workers.Count];
-            if (_passedOver.TryGetValue((worker, model), out var passed) && passed.Until > DateTimeOffset.UtcNow)
+            if (_passedOver.TryGetValue((worker, model), out var passed) && passed.Until > now)
             {
                 (passed.Unreachable ? failed : notOffered).Add($"{worker}: {passed.Reason}");
-                continue;
             }
+            else
+            {
+                usable.Add(worker);
+            }
+        }
+        var first = usable.Count == 0 ? 0 : (int)((uint)Interlocked.Increment(ref _next) % (uint)usable.Count);
+        for (var i = 0; i < usable.Count; i++)
+        {
+            var worker = usable[(first + i) % usable.Count];
             try
             {
                 var response = await client.EmbedAsync(worker, request, cancellationToken).ConfigureAwait(false);
