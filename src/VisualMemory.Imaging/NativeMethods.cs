@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace VisualMemory.Imaging;
 
 /// <summary>
-/// P/Invoke declarations for libvips 8.14 (apt <c>libvips42</c>) and the two GLib calls it needs.
+/// P/Invoke declarations for libvips 8.14 (apt <c>libvips42</c>) and the GLib calls it needs.
 /// </summary>
 /// <remarks>
 /// .NET cannot call C varargs on Unix, so every libvips function taking optional arguments
@@ -38,6 +38,9 @@ internal static unsafe partial class NativeMethods
 
     /// <summary>VIPS_FORMAT_UCHAR.</summary>
     internal const int FormatUchar = 0;
+
+    [LibraryImport(GLib, EntryPoint = "g_setenv", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int SetEnvironment(string variable, string value, int overwrite);
 
     [LibraryImport(Vips, EntryPoint = "vips_init", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Init(string argv0);

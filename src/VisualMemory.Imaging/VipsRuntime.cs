@@ -10,6 +10,14 @@ namespace VisualMemory.Imaging;
 /// never reused, and a cache would hold their pixels. Each decode runs on its caller's thread
 /// (<c>vips_concurrency_set(1)</c>): a server decodes many requests at once, and libvips's own
 /// worker pool per image would only oversubscribe the cores.
+/// <para>
+/// libvips's loadable modules (heif, jxl, magick, openslide, poppler) are never loaded: <c>VIPSHOME</c> is
+/// pointed at a directory without them before <c>vips_init</c>. We read JPEG, PNG and WebP, which are built
+/// in; the modules would only widen what untrusted bytes can reach, and GModule opens them with global
+/// symbols: the openslide module pulls in the system libsqlite3, whose symbols then bind inside the
+/// control plane's own SQLite (e_sqlite3), which crashed the process (SIGSEGV in sqlite3Malloc) on the first
+/// control-plane insert after an image was decoded.
+/// </para>
 /// </remarks>
 internal static class VipsRuntime
 {
@@ -23,6 +31,8 @@ internal static class VipsRuntime
     {
         try
         {
+            // GLib's setenv, not Environment.SetEnvironmentVariable: .NET keeps its own copy of the environment, libvips reads the C one.
+            NativeMethods.SetEnvironment("VIPSHOME", Path.Combine(AppContext.BaseDirectory, "vips-without-modules"), overwrite: 1);
             if (NativeMethods.Init("VisualMemory") != 0)
             {
                 throw new InvalidOperationException($"vips_init failed: {TakeError()}");

@@ -25,6 +25,7 @@ builder.Services.AddSingleton<JsonBody>();
 builder.Services.Configure<VisualMemory.Server.Embedding.EmbeddingSettings>(builder.Configuration.GetSection("Embedding"));
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingModels>();
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.ImageEmbedder>();
+builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingService>();
 builder.Services.AddSingleton<QueryBody>();
 builder.Services.AddHostedService<MemoryHostService>();
 // Membership starts after the memories are loaded and stops before they are checkpointed.

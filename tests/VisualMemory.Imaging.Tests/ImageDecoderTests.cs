@@ -43,6 +43,18 @@ public sealed class ImageDecoderTests(TestImages images) : IClassFixture<TestIma
     }
 
     [Fact]
+    public void No_libvips_module_is_loaded_so_no_second_sqlite_enters_the_process()
+    {
+        // The openslide module brings the system libsqlite3, whose global symbols broke the control plane's own SQLite.
+        ImageDecoder.Decode(images.Read("marked.png"), Native64x48);
+
+        var maps = File.ReadAllText("/proc/self/maps");
+        Assert.DoesNotContain("vips-modules", maps, StringComparison.Ordinal);
+        Assert.DoesNotContain("libsqlite3.so", maps, StringComparison.Ordinal);
+        Assert.DoesNotContain("libopenslide", maps, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cmyk_jpeg_becomes_srgb()
     {
         var image = ImageDecoder.Decode(images.Read("cmyk.jpg"), Native64x48);

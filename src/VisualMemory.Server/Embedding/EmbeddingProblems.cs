@@ -9,6 +9,7 @@ internal static class EmbeddingProblems
     /// <summary>The response for <paramref name="e"/>, or null when it is not an embedding failure.</summary>
     public static IResult? From(Exception e) => e switch
     {
+        ImageBatchException batch => Results.Problem(statusCode: ImageDecodeProblems.StatusCode(batch.Decode.Kind), title: ImageDecodeProblems.Title(batch.Decode.Kind), detail: batch.Message),
         ImageDecodeException decode => Results.Problem(statusCode: ImageDecodeProblems.StatusCode(decode.Kind), title: ImageDecodeProblems.Title(decode.Kind), detail: decode.Message),
         EmbeddingQueueFullException full => new RetryAfterResult(full),
         EmbeddingUnavailableException unavailable => Results.Problem(statusCode: unavailable.Status, title: unavailable.Title, detail: unavailable.Message),

@@ -12,6 +12,9 @@ public sealed class EmbeddingSettings
     /// <summary>Largest encoded image accepted, in bytes (413 beyond).</summary>
     public long MaxImageBytes { get; set; } = 20L << 20;
 
+    /// <summary>Most images in one multipart request (<c>/v1/embed/batch</c>, items); 413 beyond.</summary>
+    public int MaxImagesPerRequest { get; set; } = 256;
+
     /// <summary>Largest image accepted, in pixels of the encoded image, checked from its header before decoding (413 beyond).</summary>
     public long MaxImagePixels { get; set; } = 50_000_000;
 

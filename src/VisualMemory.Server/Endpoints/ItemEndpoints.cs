@@ -5,6 +5,7 @@ using VisualMemory.Engine;
 using VisualMemory.Engine.Unlearning;
 using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Contracts;
+using VisualMemory.Server.Embedding;
 using VisualMemory.Server.Http;
 using Microsoft.Extensions.Options;
 
@@ -40,21 +41,44 @@ internal static class ItemEndpoints
             .WithSummary("Delete (unlearn) an item; no later search returns it. Recorded in the unlearning audit log.");
     }
 
-    // One item from an image: multipart fields id, label and (optionally) source beside the image, or a raw
-    // image body with them in the query string; the image is embedded with the memory's model.
-    private static async Task<(AddItemsRequest? Input, IResult? Problem)> ReadImageItemAsync(HttpRequest request, QueryBody queryBody, MemoryDefinition memory, CancellationToken cancellationToken)
+    // Items from images: multipart with one 'image' part per item and, in the same order, one 'id', 'label'
+    // and (optionally) 'source' field per item; or a raw image body with them in the query string. The images
+    // are embedded with the memory's model; the usual item checks follow.
+    private static async Task<(AddItemsRequest? Input, IResult? Problem)> ReadImageItemsAsync(HttpRequest request, QueryBody queryBody, MemoryDefinition memory,
+        int maxImages, CancellationToken cancellationToken)
     {
-        var (fields, vector, problem) = await queryBody.EmbedAsync(request, memory, cancellationToken).ConfigureAwait(false);
-        if (vector is null)
+        var (body, vectors, problem) = await queryBody.EmbedImagesAsync(request, memory, maxImages, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
             return (null, problem);
         }
-        long? id = fields!.TryGetValue("id", out var text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
-        if (id is null && text is not null)
+        var count = vectors!.Length;
+        var ids = body.Values.GetValueOrDefault("id") ?? [];
+        var labels = body.Values.GetValueOrDefault("label") ?? [];
+        var sources = body.Values.GetValueOrDefault("source");
+        var problems = new List<FieldProblem>();
+        foreach (var (field, values) in new[] { ("id", ids), ("label", labels), ("source", sources ?? new string[count]) })
         {
-            return (null, Problems.Invalid("id", $"'{text}' is not a 64-bit integer"));
+            if (values.Length != count)
+            {
+                problems.Add(new(field, $"{values.Length} values for {count} images; send one per image, in the images' order"));
+            }
         }
-        return (new AddItemsRequest([new ItemInput(id, fields.GetValueOrDefault("label"), vector, fields.GetValueOrDefault("source"))]), null);
+        if (problems.Count > 0)
+        {
+            return (null, Problems.Invalid(problems));
+        }
+        var items = new ItemInput?[count];
+        for (var i = 0; i < count; i++)
+        {
+            long? id = long.TryParse(ids[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+            if (id is null)
+            {
+                return (null, Problems.Invalid(count == 1 ? "id" : $"id[{i}]", $"'{ids[i]}' is not a 64-bit integer"));
+            }
+            items[i] = new ItemInput(id, labels[i], vectors[i], sources?[i]);
+        }
+        return (new AddItemsRequest(items), null);
     }
 
     private static IResult WithItem(string name, string id, MemoryCatalog catalog, Func<LocalMemory, long, IResult> action)
@@ -68,7 +92,7 @@ internal static class ItemEndpoints
             : Problems.Invalid("id", $"'{id}' is not a 64-bit integer", StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> Add(string name, HttpRequest request, JsonBody body, QueryBody queryBody, MemoryCatalog catalog, IOptions<ApiSettings> settings,
+    private static async Task<IResult> Add(string name, HttpRequest request, JsonBody body, QueryBody queryBody, MemoryCatalog catalog, IOptions<ApiSettings> settings, IOptions<EmbeddingSettings> embeddingSettings,
         ClusterView view, ClusterWriter writer, IOptions<ClusterSettings> cluster, CancellationToken cancellationToken)
     {
         var memory = catalog.Find(name);
@@ -78,7 +102,7 @@ internal static class ItemEndpoints
             return Problems.UnknownMemory(name);
         }
         var (input, problem) = ImageBody.IsImage(request)
-            ? await ReadImageItemAsync(request, queryBody, memory?.Definition ?? remote!.Definition, cancellationToken).ConfigureAwait(false)
+            ? await ReadImageItemsAsync(request, queryBody, memory?.Definition ?? remote!.Definition, Math.Min(embeddingSettings.Value.MaxImagesPerRequest, settings.Value.MaxItemsPerRequest), cancellationToken).ConfigureAwait(false)
             : await body.ReadAsync<AddItemsRequest>(request).ConfigureAwait(false);
         if (input is null)
         {

@@ -97,7 +97,7 @@ internal static class MemoryEndpoints
     public const int MaxReplicas = 16;
 
     private static async Task<IResult> Create(HttpRequest request, JsonBody body, MemoryCatalog catalog, IClusterStore cluster, ClusterView view,
-        IOptions<ClusterSettings> clusterSettings, EmbeddingModels models, CancellationToken cancellationToken)
+        IOptions<ClusterSettings> clusterSettings, EmbeddingService embedding, CancellationToken cancellationToken)
     {
         var (input, problem) = await body.ReadAsync<CreateMemoryRequest>(request).ConfigureAwait(false);
         if (input is null)
@@ -105,20 +105,20 @@ internal static class MemoryEndpoints
             return problem!;
         }
         var missing = new List<Core.Validation.FieldProblem>();
-        LoadedModel? model = null;
+        ModelIdentity? model = null;
         if (input.Model is not null)
         {
             try
             {
-                model = models.Get(input.Model);
+                model = await embedding.DescribeAsync(input.Model, cancellationToken).ConfigureAwait(false);
             }
             catch (EmbeddingUnavailableException e)
             {
                 return Problems.Invalid("model", e.Message);
             }
-            if (input.Dimension is { } asked && asked != model.Spec.Dimension)
+            if (input.Dimension is { } asked && asked != model.Dimension)
             {
-                missing.Add(new("dimension", $"model '{input.Model}' outputs {model.Spec.Dimension} dimensions, not {asked}; leave dimension out to take the model's"));
+                missing.Add(new("dimension", $"model '{input.Model}' outputs {model.Dimension} dimensions, not {asked}; leave dimension out to take the model's"));
             }
         }
         if (input.Name is null)
@@ -134,7 +134,7 @@ internal static class MemoryEndpoints
             return Problems.Invalid(missing);
         }
         var definition = new MemoryDefinition(
-            input.Name!, input.Dimension ?? model!.Spec.Dimension, input.Index ?? "Flat",
+            input.Name!, input.Dimension ?? model!.Dimension, input.Index ?? "Flat",
             input.Shards ?? catalog.Settings.DefaultShards, input.Nprobe ?? catalog.Settings.DefaultNProbe, input.Center, model?.Reference);
         var replicas = input.Replicas ?? 1;
         var definitionProblems = definition.Problems().ToList();

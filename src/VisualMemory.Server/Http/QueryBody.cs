@@ -12,7 +12,7 @@ namespace VisualMemory.Server.Http;
 /// embedded with the memory's own model and becomes the request's <c>vector</c>, its other parameters read
 /// from the query string or form fields, so everything after this is the same code for both.
 /// </summary>
-internal sealed class QueryBody(JsonBody json, EmbeddingModels models, ImageEmbedder embedder, IOptions<EmbeddingSettings> settings,
+internal sealed class QueryBody(JsonBody json, EmbeddingService embedding, IOptions<EmbeddingSettings> settings, IOptions<ApiSettings> api,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> jsonOptions)
 {
     private readonly JsonSerializerOptions _options = jsonOptions.Value.SerializerOptions;
@@ -34,15 +34,25 @@ internal sealed class QueryBody(JsonBody json, EmbeddingModels models, ImageEmbe
     /// <summary>The request's image embedded with the memory's model, and its text fields; or the problem to answer.</summary>
     public async Task<(IReadOnlyDictionary<string, string>? Fields, float[]? Vector, IResult? Problem)> EmbedAsync(HttpRequest request, MemoryDefinition memory, CancellationToken cancellationToken)
     {
+        var (body, vectors, problem) = await EmbedImagesAsync(request, memory, 1, cancellationToken).ConfigureAwait(false);
+        return body is null ? (null, null, problem) : (body.Fields, vectors![0], null);
+    }
+
+    /// <summary>
+    /// The request's images (at most <paramref name="maxImages"/>) embedded with the memory's model, in order, and
+    /// the body they came in (for its fields); or the problem to answer.
+    /// </summary>
+    public async Task<(ImageBody? Body, float[][]? Vectors, IResult? Problem)> EmbedImagesAsync(HttpRequest request, MemoryDefinition memory, int maxImages, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(memory);
-        var (image, problem) = await ImageBody.ReadAsync(request, settings.Value.MaxImageBytes, cancellationToken).ConfigureAwait(false);
+        var (image, problem) = await ImageBody.ReadAsync(request, settings.Value.MaxImageBytes, maxImages, api.Value.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
         if (image is null)
         {
             return (null, null, problem);
         }
         try
         {
-            return (image.Fields, await embedder.EmbedAsync(models.For(memory), image.Image, cancellationToken).ConfigureAwait(false), null);
+            return (image, await embedding.EmbedForAsync(memory, image.Images.Select(i => (ReadOnlyMemory<byte>)i).ToArray(), cancellationToken).ConfigureAwait(false), null);
         }
         catch (Exception e) when (EmbeddingProblems.From(e) is { } answer)
         {

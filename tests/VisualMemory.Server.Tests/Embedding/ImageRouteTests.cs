@@ -49,6 +49,7 @@ public sealed class ImageRouteTests : IDisposable
             ["Embedding:Models:tiny:Spec"] = spec,
             ["Embedding:MaxImageBytes"] = maxImageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Embedding:Batching:MaxWaitMicroseconds"] = "1000",
+            ["Embedding:MaxImagesPerRequest"] = "8",
         };
     }
 
@@ -131,6 +132,75 @@ public sealed class ImageRouteTests : IDisposable
         }
         var models = JsonNode.Parse(await server.Client.GetStringAsync(new Uri("/v1/models", UriKind.Relative)))!;
         Assert.Equal("tiny", (string?)models["models"]![0]);
+    }
+
+    // One multipart body with a part named 'image' per image, and the given repeated text fields.
+    private static MultipartFormDataContent Forms(IEnumerable<byte[]> images, params (string Name, string Value)[] fields)
+    {
+        var form = new MultipartFormDataContent();
+        var i = 0;
+        foreach (var image in images)
+        {
+            form.Add(Raw(image), "image", $"image-{i++}.png");
+        }
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+        return form;
+    }
+
+    [Fact]
+    public async Task Several_images_in_one_request_embed_and_add_in_order_and_one_bad_image_refuses_them_all()
+    {
+        using var server = await StartAsync("data", TinyModel);
+        var client = server.Client;
+        var images = Enumerable.Range(0, 6).Select(i => Png(300 + i)).ToList();
+        var alone = new List<float[]>();
+        foreach (var image in images)
+        {
+            alone.Add(await EmbedAsync(client, Raw(image)));
+        }
+        var batch = await client.PostAsync(new Uri("/v1/embed/batch?model=tiny", UriKind.Relative), Forms(images));
+        var batchText = await batch.Content.ReadAsStringAsync();
+        Assert.True(batch.StatusCode == HttpStatusCode.OK, batchText);
+        var vectors = JsonNode.Parse(batchText)!["vectors"]!.AsArray();
+        Assert.Equal(images.Count, vectors.Count);
+        for (var i = 0; i < images.Count; i++)
+        {
+            Assert.All(alone[i].Zip(vectors[i]!.AsArray().Select(v => (float)v!)), p => Assert.Equal(p.First, p.Second, 5));
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative), new { name = "pics", model = "tiny" })).StatusCode);
+        var refusals = new (HttpContent Content, HttpStatusCode Status, string Detail)[]
+        {
+            (Forms([images[0], images[1], images[2][..30]], ("id", "1"), ("id", "2"), ("id", "3"), ("label", "a"), ("label", "b"), ("label", "c")), HttpStatusCode.BadRequest, "image 2"),
+            (Forms(images.Take(2), ("id", "1"), ("id", "2"), ("label", "a")), HttpStatusCode.UnprocessableEntity, "1 values for 2 images"),
+            (Forms(images.Take(2), ("id", "1"), ("id", "x"), ("label", "a"), ("label", "b")), HttpStatusCode.UnprocessableEntity, "id[1]"),
+            (Forms(Enumerable.Repeat(images[0], 9)), HttpStatusCode.RequestEntityTooLarge, "at most 8 images"),
+        };
+        foreach (var (content, status, detail) in refusals)
+        {
+            var response = await client.PostAsync(new Uri("/v1/memories/pics/items", UriKind.Relative), content);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} {text}");
+            Assert.Contains(detail, text, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, (long)JsonNode.Parse(await client.GetStringAsync(new Uri("/v1/memories/pics", UriKind.Relative)))!["count"]!);
+
+        var fields = Enumerable.Range(0, images.Count).SelectMany(i => new[] { ("id", $"{10 + i}"), ("label", $"l{i}"), ("source", $"s{i}") }).ToArray();
+        var added = await client.PostAsync(new Uri("/v1/memories/pics/items", UriKind.Relative), Forms(images, fields));
+        Assert.True(added.StatusCode == HttpStatusCode.OK, await added.Content.ReadAsStringAsync());
+        Assert.Equal(images.Count, (int)JsonNode.Parse(await added.Content.ReadAsStringAsync())!["added"]!);
+        // Each image went in under its own id, label and source: its own embedding finds it first.
+        for (var i = 0; i < images.Count; i++)
+        {
+            var found = JsonNode.Parse(await (await client.PostAsync(new Uri("/v1/memories/pics/search?k=1", UriKind.Relative), Raw(images[i]))).Content.ReadAsStringAsync())!;
+            Assert.Equal(10 + i, (long)found["neighbors"]![0]!["id"]!);
+            Assert.Equal($"l{i}", (string?)found["neighbors"]![0]!["label"]);
+            var item = JsonNode.Parse(await client.GetStringAsync(new Uri($"/v1/memories/pics/items/{10 + i}", UriKind.Relative)))!;
+            Assert.Equal($"s{i}", (string?)item["source"]);
+        }
     }
 
     [Fact]
