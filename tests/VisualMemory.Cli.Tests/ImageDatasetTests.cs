@@ -84,6 +84,17 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Equal(new ImageListing.Entry(0, "train-images/00000.png", "ankle-boot"), listing[0]);
         Assert.Equal("""{"id":0,"uri":"train-images/00000.png","label":"ankle-boot"}""", File.ReadLines(Path.Combine(_directory, "train-images.jsonl")).First());
         Assert.Equal(4, ImageListing.Read(Path.Combine(_directory, "test-images.jsonl")).Count);
+        // The bulk-ingest reader (issue 7) takes the same listing without a bad row.
+        using (var bulk = new VisualMemory.Datasets.Ingest.MetadataReader(File.OpenRead(Path.Combine(_directory, "train-images.jsonl")), "train-images.jsonl", requireUri: true))
+        {
+            var rows = new List<VisualMemory.Datasets.Ingest.MetadataRow>();
+            while (bulk.Next() is { } row)
+            {
+                rows.Add(row);
+            }
+            Assert.Equal(listing.Select(e => (e.Id, e.Uri, e.Label)), rows.Select(r => (r.Id, r.Uri!, r.Label)));
+            Assert.All(rows, r => Assert.Null(r.Error));
+        }
 
         var idx = IdxDataset.FashionMnist.ReadImages(FashionMnist.DebianDirectory, train: true);
         var decoded = DecodeWithPil([.. listing.Select(e => ImageListing.Resolve(Path.Combine(_directory, "train-images.jsonl"), e))]);
