@@ -8,7 +8,7 @@ namespace VisualMemory.ControlPlane;
 /// transaction, leases are judged by the server's clock, and the controller check of a placement
 /// write happens inside the placement's own transaction under a row lock (docs/control-plane.md).
 /// </summary>
-public sealed class PostgresClusterStore : IClusterStore
+public sealed class PostgresClusterStore : IClusterStore, IJobStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -59,6 +59,11 @@ public sealed class PostgresClusterStore : IClusterStore
             {
                 await ExecuteAsync(connection, transaction, PostgresSql.SchemaV4, cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, transaction, PostgresSql.RecordVersion, cancellationToken, ("version", 4)).ConfigureAwait(false);
+            }
+            if (version < 5)
+            {
+                await ExecuteAsync(connection, transaction, PostgresSql.SchemaV5, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, PostgresSql.RecordVersion, cancellationToken, ("version", 5)).ConfigureAwait(false);
             }
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -363,6 +368,67 @@ public sealed class PostgresClusterStore : IClusterStore
     }
 
     /// <inheritdoc />
+    public async Task<long> CreateJobAsync(string kind, string memory, string specJson, IReadOnlyList<string> parts, CancellationToken cancellationToken = default)
+    {
+        JobOperations.CheckCreate(kind, memory, specJson, parts);
+        return await InTransactionAsync((connection, transaction) =>
+            JobOperations.CreateAsync(connection, transaction, PostgresSql.Jobs, NoClock, kind, memory, specJson, parts, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<JobRecord?> GetJobAsync(long id, CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction) =>
+            JobOperations.GetAsync(connection, transaction, PostgresSql.Jobs, NoClock, ReadTime, id, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return await InTransactionAsync((connection, transaction) =>
+            JobOperations.ListAsync(connection, transaction, PostgresSql.Jobs, NoClock, ReadTime, limit, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<PartClaim?> ClaimPartAsync(string node, TimeSpan lease, long? jobId = null, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(node, nameof(node));
+        StoreArguments.Lease(lease, nameof(lease));
+        return await InTransactionAsync((connection, transaction) =>
+            JobOperations.ClaimAsync(connection, transaction, PostgresSql.Jobs, NoClock, ReadTime, node, lease, jobId, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> RecordPartProgressAsync(long jobId, int part, string node, long claimEpoch, string progressJson, PartState? finalState = null, CancellationToken cancellationToken = default)
+    {
+        JobOperations.CheckProgress(node, progressJson, finalState);
+        return await InTransactionAsync((connection, transaction) =>
+            JobOperations.RecordAsync(connection, transaction, PostgresSql.Jobs, NoClock, jobId, part, node, claimEpoch, progressJson, finalState, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SetJobStateAsync(long id, JobState state, string? message = null, CancellationToken cancellationToken = default)
+    {
+        JobOperations.CheckState(state);
+        return await InTransactionAsync((connection, transaction) =>
+            JobOperations.SetStateAsync(connection, transaction, PostgresSql.Jobs, NoClock, id, state, message, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SetJobDataAsync(long id, string dataJson, CancellationToken cancellationToken = default)
+    {
+        JobOperations.Json(dataJson, nameof(dataJson));
+        return await InTransactionAsync((connection, transaction) =>
+            JobOperations.SetDataAsync(connection, transaction, PostgresSql.Jobs, NoClock, id, dataJson, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (_ownsDataSource)
@@ -387,6 +453,11 @@ public sealed class PostgresClusterStore : IClusterStore
     private static async Task<bool> HoldsControllerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string controllerName, long controllerEpoch, CancellationToken cancellationToken) =>
         await ScalarAsync(connection, transaction, PostgresSql.LockControllerIfHeld, cancellationToken,
             ("name", controllerName), ("epoch", controllerEpoch)).ConfigureAwait(false) is not null;
+
+    /// <summary>The job SQL reads PostgreSQL's own now(), so it needs no clock parameter.</summary>
+    private static readonly (string, object)[] NoClock = [];
+
+    private static DateTimeOffset ReadTime(System.Data.Common.DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
 
     private static NodeRecord ReadNode(System.Data.Common.DbDataReader reader) => new(
         reader.GetString(0),

@@ -252,6 +252,117 @@ internal static class PostgresSql
 
     public const string ClearRebalance = "DELETE FROM rebalance_request WHERE id = 1";
 
+    /// <summary>
+    /// Schema version 5: bulk-ingest jobs and their parts (IJobStore). A part is keyed by its job and its
+    /// index in the manifest and goes with its job (CASCADE); its name is unique within the job. A claim
+    /// keeps its lease length (<c>lease_us</c>) so renewals extend by what the worker asked for. The
+    /// partial index keeps the claim's search to Running jobs however many finished ones accumulate.
+    /// </summary>
+    public const string SchemaV5 = """
+        CREATE TABLE jobs (
+            id bigserial PRIMARY KEY,
+            kind text NOT NULL,
+            memory text NOT NULL,
+            spec text NOT NULL,
+            data text NULL,
+            state text NOT NULL CHECK (state IN ('Running', 'Succeeded', 'Failed', 'Cancelled')),
+            message text NULL,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL);
+        CREATE INDEX jobs_running ON jobs (id) WHERE state = 'Running';
+        CREATE TABLE job_parts (
+            job_id bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            part_index integer NOT NULL,
+            name text NOT NULL,
+            state text NOT NULL CHECK (state IN ('Pending', 'Running', 'Done', 'Failed')),
+            progress text NULL,
+            node text NULL,
+            claim_epoch bigint NOT NULL DEFAULT 0,
+            lease_us bigint NULL,
+            lease_expires_at timestamptz NULL,
+            updated_at timestamptz NOT NULL,
+            PRIMARY KEY (job_id, part_index),
+            UNIQUE (job_id, name));
+        """;
+
+    public const string CreateJob = """
+        INSERT INTO jobs (kind, memory, spec, state, created_at, updated_at)
+        VALUES (@kind, @memory, @spec, 'Running', now(), now())
+        RETURNING id
+        """;
+
+    public const string CreateParts = """
+        INSERT INTO job_parts (job_id, part_index, name, state, updated_at)
+        SELECT @job, (p.ord - 1)::integer, p.name, 'Pending', now()
+        FROM jsonb_array_elements_text(@names::jsonb) WITH ORDINALITY AS p(name, ord)
+        """;
+
+    private const string JobColumns = """
+        j.id, j.kind, j.memory, j.spec, j.data, j.state, j.message, j.created_at, j.updated_at,
+        p.part_index, p.name, p.state, p.progress, p.node, p.claim_epoch, p.lease_expires_at, p.updated_at
+        """;
+
+    /// <summary>One statement (one snapshot), so the job and its parts are read as of the same moment.</summary>
+    public const string GetJob = $"""
+        SELECT {JobColumns} FROM jobs j LEFT JOIN job_parts p ON p.job_id = j.id
+        WHERE j.id = @id
+        ORDER BY p.part_index
+        """;
+
+    public const string ListJobs = $"""
+        SELECT {JobColumns} FROM (SELECT * FROM jobs ORDER BY id DESC LIMIT @limit) j
+        LEFT JOIN job_parts p ON p.job_id = j.id
+        ORDER BY j.id DESC, p.part_index
+        """;
+
+    /// <summary>
+    /// FOR UPDATE SKIP LOCKED: concurrent claimers lock different candidate rows instead of queueing on
+    /// the same one, so each takes the lowest part nobody else is taking, and no two take the same
+    /// part. A row another claimer committed first is re-checked under the lock (READ COMMITTED) and
+    /// skipped when it no longer qualifies. Only part rows are locked, so writes to the job row (its
+    /// data, its updated_at) never make a claimer skip the job's parts.
+    /// </summary>
+    public const string ClaimPart = """
+        WITH candidate AS (
+            SELECT p.job_id, p.part_index FROM job_parts p JOIN jobs j ON j.id = p.job_id
+            WHERE j.state = 'Running' AND (@job::bigint IS NULL OR p.job_id = @job)
+              AND (p.state = 'Pending' OR (p.state = 'Running' AND p.lease_expires_at < now()))
+            ORDER BY p.job_id, p.part_index
+            LIMIT 1
+            FOR UPDATE OF p SKIP LOCKED)
+        UPDATE job_parts p SET
+            state = 'Running', node = @node, claim_epoch = p.claim_epoch + 1, lease_us = @lease_us,
+            lease_expires_at = now() + @lease_us * interval '1 microsecond', updated_at = now()
+        FROM candidate c
+        WHERE p.job_id = c.job_id AND p.part_index = c.part_index
+        RETURNING p.job_id, p.part_index, p.name, p.progress, p.claim_epoch
+        """;
+
+    /// <summary>An ended part keeps no lease: nothing holds it any more.</summary>
+    public const string RecordProgress = """
+        UPDATE job_parts SET
+            progress = @progress, state = @state, updated_at = now(),
+            lease_expires_at = CASE WHEN @state = 'Running' THEN now() + lease_us * interval '1 microsecond' END
+        WHERE job_id = @job AND part_index = @part AND node = @node AND claim_epoch = @epoch AND state = 'Running'
+        """;
+
+    public const string ResetFailedParts = """
+        UPDATE job_parts SET state = 'Pending', lease_expires_at = NULL, updated_at = now()
+        WHERE job_id = @id AND state = 'Failed'
+          AND EXISTS (SELECT 1 FROM jobs WHERE id = @id AND state IN ('Failed', 'Cancelled'))
+        """;
+
+    public const string SetJobState = """
+        UPDATE jobs SET state = @state, message = @message, updated_at = now() WHERE id = @id
+        """;
+
+    public const string SetJobData = "UPDATE jobs SET data = @data, updated_at = now() WHERE id = @id";
+
+    public const string TouchJob = "UPDATE jobs SET updated_at = now() WHERE id = @id";
+
+    /// <summary>The statements <see cref="JobOperations"/> runs.</summary>
+    public static JobStatements Jobs { get; } = new(CreateJob, CreateParts, GetJob, ListJobs, ClaimPart, RecordProgress, ResetFailedParts, SetJobState, SetJobData, TouchJob);
+
     /// <summary>The statements <see cref="PlacementWriter"/> runs.</summary>
     public static PlacementStatements Placement { get; } = new(BumpShardEpoch, NodeExists, AddAssignment, RemoveAssignment, DrainAssignment, SetPrimary);
 

@@ -10,7 +10,7 @@ namespace VisualMemory.ControlPlane;
 /// this store's <see cref="TimeProvider"/>, read after the write lock is taken, since on one node
 /// there is only one clock to agree on.
 /// </summary>
-public sealed class SqliteClusterStore : IClusterStore
+public sealed class SqliteClusterStore : IClusterStore, IJobStore
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;
@@ -69,6 +69,11 @@ public sealed class SqliteClusterStore : IClusterStore
             {
                 await ExecuteAsync(connection, transaction, SqliteSql.SchemaV4, cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", 4), ("now", now)).ConfigureAwait(false);
+            }
+            if (version < 5)
+            {
+                await ExecuteAsync(connection, transaction, SqliteSql.SchemaV5, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, SqliteSql.RecordVersion, cancellationToken, ("version", 5), ("now", now)).ConfigureAwait(false);
             }
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -375,6 +380,67 @@ public sealed class SqliteClusterStore : IClusterStore
     }
 
     /// <inheritdoc />
+    public async Task<long> CreateJobAsync(string kind, string memory, string specJson, IReadOnlyList<string> parts, CancellationToken cancellationToken = default)
+    {
+        JobOperations.CheckCreate(kind, memory, specJson, parts);
+        return await InTransactionAsync((connection, transaction, now) =>
+            JobOperations.CreateAsync(connection, transaction, SqliteSql.Jobs, [("now", now)], kind, memory, specJson, parts, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<JobRecord?> GetJobAsync(long id, CancellationToken cancellationToken = default) =>
+        await InTransactionAsync((connection, transaction, now) =>
+            JobOperations.GetAsync(connection, transaction, SqliteSql.Jobs, [("now", now)], ReadTime, id, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return await InTransactionAsync((connection, transaction, now) =>
+            JobOperations.ListAsync(connection, transaction, SqliteSql.Jobs, [("now", now)], ReadTime, limit, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<PartClaim?> ClaimPartAsync(string node, TimeSpan lease, long? jobId = null, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Name(node, nameof(node));
+        StoreArguments.Lease(lease, nameof(lease));
+        return await InTransactionAsync((connection, transaction, now) =>
+            JobOperations.ClaimAsync(connection, transaction, SqliteSql.Jobs, [("now", now)], ReadTime, node, lease, jobId, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> RecordPartProgressAsync(long jobId, int part, string node, long claimEpoch, string progressJson, PartState? finalState = null, CancellationToken cancellationToken = default)
+    {
+        JobOperations.CheckProgress(node, progressJson, finalState);
+        return await InTransactionAsync((connection, transaction, now) =>
+            JobOperations.RecordAsync(connection, transaction, SqliteSql.Jobs, [("now", now)], jobId, part, node, claimEpoch, progressJson, finalState, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SetJobStateAsync(long id, JobState state, string? message = null, CancellationToken cancellationToken = default)
+    {
+        JobOperations.CheckState(state);
+        return await InTransactionAsync((connection, transaction, now) =>
+            JobOperations.SetStateAsync(connection, transaction, SqliteSql.Jobs, [("now", now)], id, state, message, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SetJobDataAsync(long id, string dataJson, CancellationToken cancellationToken = default)
+    {
+        JobOperations.Json(dataJson, nameof(dataJson));
+        return await InTransactionAsync((connection, transaction, now) =>
+            JobOperations.SetDataAsync(connection, transaction, SqliteSql.Jobs, [("now", now)], id, dataJson, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
         // Pooled connections keep the file open; release them so the file can be moved or deleted.
@@ -401,6 +467,8 @@ public sealed class SqliteClusterStore : IClusterStore
             ("name", controllerName), ("epoch", controllerEpoch), ("now", now)).ConfigureAwait(false) is not null;
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    private static DateTimeOffset ReadTime(System.Data.Common.DbDataReader reader, int ordinal) => Time(reader.GetInt64(ordinal));
 
     private static NodeRecord ReadNode(System.Data.Common.DbDataReader reader) => new(
         reader.GetString(0),

@@ -242,6 +242,108 @@ internal static class SqliteSql
 
     public const string ClearRebalance = "DELETE FROM rebalance_request WHERE id = 1";
 
+    /// <summary>
+    /// Schema version 5: bulk-ingest jobs and their parts (IJobStore), the same tables as PostgreSQL's.
+    /// AUTOINCREMENT so an id is never reused, even after the newest job's row is deleted.
+    /// </summary>
+    public const string SchemaV5 = """
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            memory TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            data TEXT NULL,
+            state TEXT NOT NULL CHECK (state IN ('Running', 'Succeeded', 'Failed', 'Cancelled')),
+            message TEXT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL);
+        CREATE INDEX jobs_running ON jobs (id) WHERE state = 'Running';
+        CREATE TABLE job_parts (
+            job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            part_index INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('Pending', 'Running', 'Done', 'Failed')),
+            progress TEXT NULL,
+            node TEXT NULL,
+            claim_epoch INTEGER NOT NULL DEFAULT 0,
+            lease_us INTEGER NULL,
+            lease_expires_at INTEGER NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (job_id, part_index),
+            UNIQUE (job_id, name));
+        """;
+
+    public const string CreateJob = """
+        INSERT INTO jobs (kind, memory, spec, state, created_at, updated_at)
+        VALUES (@kind, @memory, @spec, 'Running', @now, @now)
+        RETURNING id
+        """;
+
+    /// <summary>json_each's key of an array element is its index.</summary>
+    public const string CreateParts = """
+        INSERT INTO job_parts (job_id, part_index, name, state, updated_at)
+        SELECT @job, key, value, 'Pending', @now FROM json_each(@names)
+        """;
+
+    private const string JobColumns = """
+        j.id, j.kind, j.memory, j.spec, j.data, j.state, j.message, j.created_at, j.updated_at,
+        p.part_index, p.name, p.state, p.progress, p.node, p.claim_epoch, p.lease_expires_at, p.updated_at
+        """;
+
+    public const string GetJob = $"""
+        SELECT {JobColumns} FROM jobs j LEFT JOIN job_parts p ON p.job_id = j.id
+        WHERE j.id = @id
+        ORDER BY p.part_index
+        """;
+
+    public const string ListJobs = $"""
+        SELECT {JobColumns} FROM (SELECT * FROM jobs ORDER BY id DESC LIMIT @limit) j
+        LEFT JOIN job_parts p ON p.job_id = j.id
+        ORDER BY j.id DESC, p.part_index
+        """;
+
+    /// <summary>
+    /// One statement under BEGIN IMMEDIATE: the database's one write lock is held from the search to the
+    /// commit, so two claimers never see the same part claimable. Leases are microseconds; times are ticks (10 per microsecond).
+    /// </summary>
+    public const string ClaimPart = """
+        UPDATE job_parts SET
+            state = 'Running', node = @node, claim_epoch = claim_epoch + 1, lease_us = @lease_us,
+            lease_expires_at = @now + @lease_us * 10, updated_at = @now
+        WHERE (job_id, part_index) = (
+            SELECT p.job_id, p.part_index FROM job_parts p JOIN jobs j ON j.id = p.job_id
+            WHERE j.state = 'Running' AND (@job IS NULL OR p.job_id = @job)
+              AND (p.state = 'Pending' OR (p.state = 'Running' AND p.lease_expires_at < @now))
+            ORDER BY p.job_id, p.part_index
+            LIMIT 1)
+        RETURNING job_id, part_index, name, progress, claim_epoch
+        """;
+
+    /// <summary>An ended part keeps no lease: nothing holds it any more.</summary>
+    public const string RecordProgress = """
+        UPDATE job_parts SET
+            progress = @progress, state = @state, updated_at = @now,
+            lease_expires_at = CASE WHEN @state = 'Running' THEN @now + lease_us * 10 END
+        WHERE job_id = @job AND part_index = @part AND node = @node AND claim_epoch = @epoch AND state = 'Running'
+        """;
+
+    public const string ResetFailedParts = """
+        UPDATE job_parts SET state = 'Pending', lease_expires_at = NULL, updated_at = @now
+        WHERE job_id = @id AND state = 'Failed'
+          AND EXISTS (SELECT 1 FROM jobs WHERE id = @id AND state IN ('Failed', 'Cancelled'))
+        """;
+
+    public const string SetJobState = """
+        UPDATE jobs SET state = @state, message = @message, updated_at = @now WHERE id = @id
+        """;
+
+    public const string SetJobData = "UPDATE jobs SET data = @data, updated_at = @now WHERE id = @id";
+
+    public const string TouchJob = "UPDATE jobs SET updated_at = @now WHERE id = @id";
+
+    /// <summary>The statements <see cref="JobOperations"/> runs.</summary>
+    public static JobStatements Jobs { get; } = new(CreateJob, CreateParts, GetJob, ListJobs, ClaimPart, RecordProgress, ResetFailedParts, SetJobState, SetJobData, TouchJob);
+
     /// <summary>The statements <see cref="PlacementWriter"/> runs.</summary>
     public static PlacementStatements Placement { get; } = new(BumpShardEpoch, NodeExists, AddAssignment, RemoveAssignment, DrainAssignment, SetPrimary);
 

@@ -6,7 +6,7 @@ namespace VisualMemory.ControlPlane.Tests;
 /// The behaviour every <see cref="IClusterStore"/> must have, run against each real database (the
 /// subclasses). Each test gets an empty, migrated store of its own.
 /// </summary>
-public abstract class ClusterStoreContract : IAsyncLifetime
+public abstract partial class ClusterStoreContract : IAsyncLifetime
 {
     private static readonly TimeSpan LongLease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan ShortLease = TimeSpan.FromMilliseconds(300);
@@ -20,8 +20,8 @@ public abstract class ClusterStoreContract : IAsyncLifetime
     /// <summary>A fresh store on an empty database of its own.</summary>
     protected abstract Task<IClusterStore> CreateStoreAsync();
 
-    /// <summary>A fresh store on an empty database of its own on which schema version 1 was created by hand with that version's SQL (not migrated further).</summary>
-    protected abstract Task<IClusterStore> CreateStoreAtVersion1Async();
+    /// <summary>A fresh store on an empty database of its own on which schema versions 1 to <paramref name="version"/> were created by hand with those versions' SQL (not migrated further).</summary>
+    protected abstract Task<IClusterStore> CreateStoreAtVersionAsync(int version);
 
     /// <summary>Another store on the same database as <see cref="Store"/> (as a second node, or a second process, would open).</summary>
     protected abstract IClusterStore OpenSameDatabase();
@@ -468,7 +468,7 @@ public abstract class ClusterStoreContract : IAsyncLifetime
     [Fact]
     public async Task A_version_1_store_migrates_to_version_2_keeping_its_rows()
     {
-        var old = await CreateStoreAtVersion1Async();
+        var old = await CreateStoreAtVersionAsync(1);
         _stores.Add(old);
         // Everything version 1 offered works on the version 1 tables.
         await old.RegisterNodeAsync("n1", "http://n1", NodeRoles.ShardHost, LongLease);

@@ -16,20 +16,25 @@ public sealed class PostgresClusterStoreTests(PostgresFixture postgres) : Cluste
 
     protected override IClusterStore OpenSameDatabase() => new PostgresClusterStore(_connectionString);
 
-    protected override async Task<IClusterStore> CreateStoreAtVersion1Async()
+    protected override async Task<IClusterStore> CreateStoreAtVersionAsync(int version)
     {
-        var connectionString = await postgres.CreateDatabaseAsync("v1_" + Guid.NewGuid().ToString("N"));
+        var connectionString = await postgres.CreateDatabaseAsync($"v{version}_" + Guid.NewGuid().ToString("N"));
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
-            foreach (var sql in new[] { PostgresSql.CreateVersionTable, PostgresSql.SchemaV1 })
+            string[] schemas = [PostgresSql.SchemaV1, PostgresSql.SchemaV2, PostgresSql.SchemaV3, PostgresSql.SchemaV4, PostgresSql.SchemaV5];
+            await using (var create = new NpgsqlCommand(PostgresSql.CreateVersionTable, connection))
             {
-                await using var command = new NpgsqlCommand(sql, connection);
-                await command.ExecuteNonQueryAsync();
+                await create.ExecuteNonQueryAsync();
             }
-            await using var record = new NpgsqlCommand(PostgresSql.RecordVersion, connection);
-            record.Parameters.AddWithValue("version", 1);
-            await record.ExecuteNonQueryAsync();
+            for (var v = 1; v <= version; v++)
+            {
+                await using var command = new NpgsqlCommand(schemas[v - 1], connection);
+                await command.ExecuteNonQueryAsync();
+                await using var record = new NpgsqlCommand(PostgresSql.RecordVersion, connection);
+                record.Parameters.AddWithValue("version", v);
+                await record.ExecuteNonQueryAsync();
+            }
         }
         return new PostgresClusterStore(connectionString);
     }

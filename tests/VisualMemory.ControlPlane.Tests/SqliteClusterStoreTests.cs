@@ -14,21 +14,26 @@ public sealed class SqliteClusterStoreTests : ClusterStoreContract, IDisposable
 
     protected override IClusterStore OpenSameDatabase() => new SqliteClusterStore(DatabasePath);
 
-    protected override async Task<IClusterStore> CreateStoreAtVersion1Async()
+    protected override async Task<IClusterStore> CreateStoreAtVersionAsync(int version)
     {
-        var path = Path.Combine(_directory, "v1.db");
+        var path = Path.Combine(_directory, $"v{version}.db");
         await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
         {
             await connection.OpenAsync();
-            foreach (var sql in new[] { SqliteSql.CreateVersionTable, SqliteSql.SchemaV1 })
+            string[] schemas = [SqliteSql.SchemaV1, SqliteSql.SchemaV2, SqliteSql.SchemaV3, SqliteSql.SchemaV4, SqliteSql.SchemaV5];
+            await using (var create = new SqliteCommand(SqliteSql.CreateVersionTable, connection))
             {
-                await using var command = new SqliteCommand(sql, connection);
-                await command.ExecuteNonQueryAsync();
+                await create.ExecuteNonQueryAsync();
             }
-            await using var record = new SqliteCommand(SqliteSql.RecordVersion, connection);
-            record.Parameters.AddWithValue("@version", 1);
-            record.Parameters.AddWithValue("@now", DateTimeOffset.UtcNow.UtcTicks);
-            await record.ExecuteNonQueryAsync();
+            for (var v = 1; v <= version; v++)
+            {
+                await using var command = new SqliteCommand(schemas[v - 1], connection);
+                await command.ExecuteNonQueryAsync();
+                await using var record = new SqliteCommand(SqliteSql.RecordVersion, connection);
+                record.Parameters.AddWithValue("@version", v);
+                record.Parameters.AddWithValue("@now", DateTimeOffset.UtcNow.UtcTicks);
+                await record.ExecuteNonQueryAsync();
+            }
         }
         return new SqliteClusterStore(path);
     }
