@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using VisualMemory.Server.Tests.Durability;
+using VisualMemory.TestSupport;
 
 namespace VisualMemory.Server.Tests.Embedding;
 
