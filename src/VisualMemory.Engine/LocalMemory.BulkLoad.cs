@@ -23,7 +23,7 @@ public sealed partial class LocalMemory
     /// <returns>Rows re-encoded (0 unless <paramref name="retrain"/> found sealed segments).</returns>
     /// <exception cref="InvalidOperationException">The memory already has a quantizer and sealed segments encoded with it, and <paramref name="retrain"/> is false.</exception>
     /// <exception cref="FaissException">Training failed, e.g. fewer rows than the index has centroids.</exception>
-    public Task<long> TrainQuantizerAsync(ReadOnlyMemory<float> sample, bool retrain = false, CancellationToken cancellationToken = default)
+    public async Task<long> TrainQuantizerAsync(ReadOnlyMemory<float> sample, bool retrain = false, CancellationToken cancellationToken = default)
     {
         var d = Definition.Dimension;
         if (sample.Length == 0 || sample.Length % d != 0)
@@ -37,7 +37,7 @@ public sealed partial class LocalMemory
                 $"memory '{Definition.Name}' already has a trained quantizer and {sealedSegments} sealed segments encoded with it; " +
                 "ask to retrain to replace it and re-encode them");
         }
-        return InstallQuantizerAsync(Definition.Preprocess(sample.Span), cancellationToken);
+        return await InstallQuantizerAsync(Definition.Preprocess(sample.Span), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -59,7 +59,10 @@ public sealed partial class LocalMemory
     /// duplicate, as is a repeat of an id earlier in the chunk. A delete before the load does not stop
     /// the id from being loaded again.</para>
     /// <para>If registering fails in some shard (storage error), the others still complete and the
-    /// first error is thrown; call again with the same origin to finish.</para>
+    /// first error is thrown; call again with the same origin to finish. A shard whose commit failed
+    /// keeps the rows attached in memory and counts the origin as registered, so the second call
+    /// reports them as already loaded and checkpoints that shard again to make them durable; after a
+    /// restart instead, the shard has neither the rows nor the origin and loads them anew.</para>
     /// </remarks>
     /// <param name="origin">A stable key for this chunk, e.g. "job-7/part-00012/chunk-3".</param>
     /// <param name="ids">Item ids.</param>
@@ -88,6 +91,8 @@ public sealed partial class LocalMemory
         }
 
         var encoded = new List<(int Shard, int Rows, int Skipped, EncodedSegment Segment)>();
+        // Shards that registered the origin in a call whose commit failed: a checkpoint makes it durable now.
+        var unstored = new List<Shard>();
         int added = 0, duplicates = 0, alreadyRows = 0, alreadyShards = 0;
         long previouslyAdded = 0;
         try
@@ -103,6 +108,10 @@ public sealed partial class LocalMemory
                     alreadyRows += rows.Count;
                     previouslyAdded += earlier;
                     alreadyShards++;
+                    if (!_shards[s].IsOriginStored(origin))
+                    {
+                        unstored.Add(_shards[s]);
+                    }
                     continue;
                 }
                 // Skipped before encoding to save the work; the attach checks again under the shard's lock.
@@ -114,7 +123,9 @@ public sealed partial class LocalMemory
             }
 
             // Registration is cheap next to encoding and mostly storage I/O: all shards at once.
-            var registrations = encoded.Select(e => CheckpointShardAsync(_shards[e.Shard], TemplateForSealing, wait: true, e.Segment, cancellationToken)).ToList();
+            List<Task<int>> registrations = [
+                .. encoded.Select(e => CheckpointShardAsync(_shards[e.Shard], TemplateForSealing, wait: true, e.Segment, cancellationToken)),
+                .. unstored.Select(shard => CheckpointShardAsync(shard, TemplateForSealing, wait: true, cancellationToken))];
             try
             {
                 await Task.WhenAll(registrations).ConfigureAwait(false);

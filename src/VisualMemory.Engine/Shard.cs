@@ -27,6 +27,8 @@ public sealed partial class Shard : IDisposable
     private readonly Dictionary<long, (Segment Segment, int Row)> _items = [];
     // Bulk-load origins attached to this shard and the rows each added; stored in the shard manifest.
     private readonly Dictionary<string, long> _origins = new(StringComparer.Ordinal);
+    // Those of _origins a durable manifest names (a commit can fail after the attach).
+    private readonly HashSet<string> _storedOrigins = new(StringComparer.Ordinal);
     private readonly int _tombstonePurgeThreshold;
     private Segment _growing;
     private long _nextSegmentNumber;
@@ -217,6 +219,17 @@ public sealed partial class Shard : IDisposable
     {
         ArgumentNullException.ThrowIfNull(origin);
         return Read(() => _origins.TryGetValue(origin, out var rows) ? rows : (long?)null);
+    }
+
+    /// <summary>
+    /// True when origin <paramref name="origin"/> is registered and a durable manifest says so (always,
+    /// once registered, for a shard without a store). False after an attach whose commit failed,
+    /// until a later checkpoint succeeds.
+    /// </summary>
+    public bool IsOriginStored(string origin)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        return Read(() => Store is null ? _origins.ContainsKey(origin) : _storedOrigins.Contains(origin));
     }
 
     /// <summary>For each id, whether it is live in the shard now (one read lock for all).</summary>
@@ -563,6 +576,7 @@ public sealed partial class Shard : IDisposable
                 {
                     writes[i].Segment.MarkStored(writes[i].Data.Number, writes[i].DeadCount, sizes[i]);
                 }
+                _storedOrigins.UnionWith(origins.Keys);
             }
             finally
             {
@@ -769,6 +783,7 @@ public sealed partial class Shard : IDisposable
             foreach (var (origin, rows) in origins)
             {
                 _origins[origin] = rows;
+                _storedOrigins.Add(origin);
             }
             foreach (var segment in segments)
             {
