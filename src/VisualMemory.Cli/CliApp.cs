@@ -8,13 +8,18 @@ internal static class CliApp
 {
     public const string Usage = """
         usage: vm COMMAND [options]      (server: --server URL, default $VM_SERVER or http://127.0.0.1:5080)
-          prepare fashion-mnist --out DIR [--source DIR]
+          prepare  fashion-mnist|mnist --out DIR [--source DIR] [--images] [--limit N]
+                   train/test .npy + label files; --images also DIR/{train,test}-images/NNNNN.png and
+                   DIR/{train,test}-images.jsonl ({"id","uri","label"} a line); --limit keeps the first N of each split
           ingest   --memory NAME --vectors FILE(.npy|.fvecs) --labels FILE [--create [--index Flat] [--shards 4]]
                    [--id-start 0] [--batch 1000] [--seal] [--source TAG]
-          classify --memory NAME (--vector "x,y,..." | --vectors FILE --row N) [--k 10] [--aggregation rank] [--explain]
-                   [--pruning none|hard|soft] [--residual] [--hierarchy ks|votes] [--lambda L]
-          eval     --memory NAME --queries FILE --labels FILE [--k 1,10,50,100]
-                   [--aggregations plurality,distance,softmax,rank] [--limit N] [--batch 256]
+          ingest   --memory NAME --images LISTING.jsonl [--create --model NAME [--index Flat] [--shards 4]]
+                   [--batch 64] [--parallel 2] [--seal] [--source TAG]
+          embed    --image FILE [--model NAME] [--summary]
+          classify --memory NAME (--vector "x,y,..." | --vectors FILE --row N | --image FILE) [--k 10] [--aggregation rank]
+                   [--explain] [--pruning none|hard|soft] [--residual] [--hierarchy ks|votes] [--lambda L]
+          eval     --memory NAME (--queries FILE --labels FILE | --images LISTING.jsonl [--embed-batch 64] [--parallel 2])
+                   [--k 1,10,50,100] [--aggregations plurality,distance,softmax,rank] [--limit N] [--batch 256]
           eval     --report DIR [--dataset fashion-mnist|DIR] [--quick] [--experiments NAME,...] [--seed 1]
                    [--new-classes A,B] [--max-train N] [--max-test N]
                    in-process evaluation harness (no server); writes DIR/<dataset>/report.md, report.json and SVGs.
@@ -80,6 +85,7 @@ internal static class CliApp
             return command switch
             {
                 "ingest" => await IngestCommand.Run(api, options, output).ConfigureAwait(false),
+                "embed" => await EmbedCommand.Run(api, options, output).ConfigureAwait(false),
                 "classify" => await ClassifyCommand.Run(api, options, output).ConfigureAwait(false),
                 "eval" => await EvalCommand.Run(api, options, output).ConfigureAwait(false),
                 "prune" => await PruneCommand.Run(api, args[1], options, output).ConfigureAwait(false),

@@ -16,16 +16,7 @@ public static class SyntheticClusters
     public static (VectorSet Vectors, string[] Labels) Generate(int rows, int dimension, int clusters, double spread, int seed)
     {
         var random = new Random(seed);
-        var centres = new float[clusters * dimension];
-        for (var c = 0; c < clusters; c++)
-        {
-            var centre = centres.AsSpan(c * dimension, dimension);
-            for (var i = 0; i < dimension; i++)
-            {
-                centre[i] = (float)Gaussian(random);
-            }
-            VectorMath.NormalizeL2(centre);
-        }
+        var centres = Centres(random, clusters, dimension);
         var noise = spread / Math.Sqrt(dimension);
         var data = new float[checked(rows * dimension)];
         var labels = new string[rows];
@@ -41,6 +32,62 @@ public static class SyntheticClusters
             labels[r] = $"c{c}";
         }
         return (new VectorSet(rows, dimension, data), labels);
+    }
+
+    /// <summary>
+    /// Rows <paramref name="firstRow"/> .. <paramref name="firstRow"/> + <paramref name="rows"/> - 1 of an
+    /// unbounded stream around the same centres as <see cref="Generate"/> with the same seed; row i
+    /// belongs to cluster i % clusters ("c{cluster}") and its noise depends only on (seed, i), so a
+    /// dataset far larger than memory can be produced chunk by chunk, identically however it is cut.
+    /// (The noise differs from <see cref="Generate"/>'s, which draws all rows from one generator.)
+    /// </summary>
+    public static (VectorSet Vectors, string[] Labels) GenerateRange(long firstRow, int rows, int dimension, int clusters, double spread, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
+        var random = new Random(seed);
+        var centres = Centres(random, clusters, dimension);
+        var noise = spread / Math.Sqrt(dimension);
+        var data = new float[checked(rows * dimension)];
+        var labels = new string[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            var index = firstRow + r;
+            var c = (int)(index % clusters);
+            var rowRandom = new Random(RowSeed(seed, index));
+            var row = data.AsSpan(r * dimension, dimension);
+            for (var i = 0; i < dimension; i++)
+            {
+                row[i] = centres[c * dimension + i] + (float)(noise * Gaussian(rowRandom));
+            }
+            VectorMath.NormalizeL2(row);
+            labels[r] = $"c{c}";
+        }
+        return (new VectorSet(rows, dimension, data), labels);
+    }
+
+    // Draws the unit centres first from the generator, as Generate always has.
+    private static float[] Centres(Random random, int clusters, int dimension)
+    {
+        var centres = new float[clusters * dimension];
+        for (var c = 0; c < clusters; c++)
+        {
+            var centre = centres.AsSpan(c * dimension, dimension);
+            for (var i = 0; i < dimension; i++)
+            {
+                centre[i] = (float)Gaussian(random);
+            }
+            VectorMath.NormalizeL2(centre);
+        }
+        return centres;
+    }
+
+    // SplitMix64 of (seed, row): the same on every run and platform (HashCode.Combine is randomised per process).
+    private static int RowSeed(int seed, long row)
+    {
+        var z = unchecked(((ulong)(uint)seed << 40) ^ (ulong)row) + 0x9E3779B97F4A7C15UL;
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)(z ^ (z >> 31));
     }
 
     private static double Gaussian(Random random)

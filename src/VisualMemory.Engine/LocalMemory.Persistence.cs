@@ -152,9 +152,13 @@ public sealed partial class LocalMemory
     /// meanwhile; checkpoints wait. Returns the rows re-encoded.
     /// </summary>
     /// <exception cref="FaissException">Training failed, e.g. too few vectors for the index's centroids.</exception>
-    public async Task<long> RetrainAsync(CancellationToken cancellationToken = default)
+    public Task<long> RetrainAsync(CancellationToken cancellationToken = default) =>
+        InstallQuantizerAsync(RetrainingSample(), cancellationToken);
+
+    // Trains a quantizer on preprocessed rows, stores it, puts it in force, re-encodes every sealed
+    // segment with it and checkpoints. Returns the rows re-encoded.
+    private async Task<long> InstallQuantizerAsync(float[] sample, CancellationToken cancellationToken)
     {
-        var sample = RetrainingSample();
         var index = FaissIndex.Create(Definition.Dimension, Definition.Index);
         try
         {
@@ -227,11 +231,14 @@ public sealed partial class LocalMemory
         }
     }
 
-    private async Task<int> CheckpointShardAsync(Shard shard, Func<FaissIndex> template, bool wait, CancellationToken cancellationToken = default)
+    private Task<int> CheckpointShardAsync(Shard shard, Func<FaissIndex> template, bool wait, CancellationToken cancellationToken = default) =>
+        CheckpointShardAsync(shard, template, wait, null, cancellationToken);
+
+    private async Task<int> CheckpointShardAsync(Shard shard, Func<FaissIndex> template, bool wait, EncodedSegment? attach, CancellationToken cancellationToken)
     {
         // Durable shards gain a segment per checkpoint, so they merge small ones; in-memory shards seal only when full.
         var merge = _storage is null || _settings.MergeSegments < 2 ? null : new SegmentMerge(_settings.MergeSegments, Math.Max(1, _settings.SealThreshold / 2));
-        var rows = await shard.CheckpointAsync(template, _storage is null ? null : () => SaveStateAsync(cancellationToken), wait, merge, cancellationToken).ConfigureAwait(false);
+        var rows = await shard.CheckpointAsync(template, _storage is null ? null : () => SaveStateAsync(cancellationToken), wait, merge, attach, cancellationToken).ConfigureAwait(false);
         if (_storage is not null && Unlearning.MarkForgotten(CoveredPosition) > 0)
         {
             await SaveStateAsync(cancellationToken).ConfigureAwait(false);

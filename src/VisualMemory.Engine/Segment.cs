@@ -418,6 +418,36 @@ internal sealed class Segment : IDisposable
         return segment;
     }
 
+    /// <summary>
+    /// A sealed segment from rows encoded elsewhere (a bulk load): row <c>r</c> is
+    /// (<paramref name="ids"/>[r], <paramref name="labels"/>[r], <paramref name="sources"/>[r]), live,
+    /// unpruned, γ = 1, and <paramref name="index"/> holds it under id r. Not stored yet; the segment
+    /// owns the index from now on.
+    /// </summary>
+    public static Segment FromEncoded(long number, int dimension, long[] ids, int[] labels, int[] sources, FaissIndex index)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(index);
+        if (labels.Length != ids.Length || sources.Length != ids.Length || index.Count != ids.Length)
+        {
+            throw new ArgumentException($"{ids.Length} ids, {labels.Length} labels, {sources.Length} sources and {index.Count} encoded rows disagree");
+        }
+        // Rows only: no exact vectors are ever held for it (the capacity-1 vector buffer is dropped below).
+        var segment = new Segment(number, dimension, initialCapacity: 1);
+        segment._rows = new RowData[Math.Max(1, ids.Length)];
+        for (var r = 0; r < ids.Length; r++)
+        {
+            segment._rows[r] = new RowData { Id = ids[r], Label = labels[r], Source = sources[r], Reliability = 1f };
+        }
+        segment.RowCount = ids.Length;
+        segment._vectors = [];
+        segment.IsFrozen = true;
+        segment._index = index;
+        return segment;
+    }
+
     /// <summary>Bytes the stored objects of <paramref name="data"/> take (the columns are raw little-endian arrays).</summary>
     public static long StoredSize(Storage.Segments.SealedSegmentData data)
     {

@@ -25,6 +25,10 @@ public sealed partial class Shard : IDisposable
     private readonly SemaphoreSlim _sealing = new(1, 1);
     private readonly List<Segment> _segments = [];
     private readonly Dictionary<long, (Segment Segment, int Row)> _items = [];
+    // Bulk-load origins attached to this shard and the rows each added; stored in the shard manifest.
+    private readonly Dictionary<string, long> _origins = new(StringComparer.Ordinal);
+    // Those of _origins a durable manifest names (a commit can fail after the attach).
+    private readonly HashSet<string> _storedOrigins = new(StringComparer.Ordinal);
     private readonly int _tombstonePurgeThreshold;
     private Segment _growing;
     private long _nextSegmentNumber;
@@ -205,6 +209,34 @@ public sealed partial class Shard : IDisposable
         {
             _lock.ExitWriteLock();
         }
+    }
+
+    /// <summary>
+    /// The rows bulk-load origin <paramref name="origin"/> added when a checkpoint attached it to this
+    /// shard (kept after those rows are deleted, merged or compacted), or null when it never was.
+    /// </summary>
+    public long? OriginRows(string origin)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        return Read(() => _origins.TryGetValue(origin, out var rows) ? rows : (long?)null);
+    }
+
+    /// <summary>
+    /// True when origin <paramref name="origin"/> is registered and a durable manifest says so (always,
+    /// once registered, for a shard without a store). False after an attach whose commit failed,
+    /// until a later checkpoint succeeds.
+    /// </summary>
+    public bool IsOriginStored(string origin)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        return Read(() => Store is null ? _origins.ContainsKey(origin) : _storedOrigins.Contains(origin));
+    }
+
+    /// <summary>For each id, whether it is live in the shard now (one read lock for all).</summary>
+    public bool[] AreLive(IReadOnlyList<long> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return Read(() => ids.Select(_items.ContainsKey).ToArray());
     }
 
     /// <summary>What is stored about a live item.</summary>
@@ -402,7 +434,7 @@ public sealed partial class Shard : IDisposable
     public int Seal(FaissIndex trainedTemplate)
     {
         ArgumentNullException.ThrowIfNull(trainedTemplate);
-        return CheckpointAsync(() => trainedTemplate, null, wait: false).GetAwaiter().GetResult();
+        return CheckpointAsync(() => trainedTemplate, null, wait: false, merge: null, attach: null).GetAwaiter().GetResult();
     }
 
     /// <summary>
@@ -410,23 +442,34 @@ public sealed partial class Shard : IDisposable
     /// storage so its log can be truncated. Steps, each safe to interrupt:
     /// (1) under the write lock: freeze the growing segment, rotate the log at position P (every
     /// write before P is in a frozen or sealed segment, every write from P on is in the new growing
-    /// one); (2) outside the lock: encode the frozen rows still live with <paramref name="template"/>;
+    /// one) and attach <paramref name="attach"/>, if given (see below); (2) outside the lock: encode the frozen rows still live with <paramref name="template"/>;
     /// (3) under the write lock: swap the index in, and take the stored form of every sealed segment
     /// that is not stored yet or holds rows deleted since it was (compaction: dead rows leave the
     /// index, their columns are blanked, the copy gets a new object number); (4) run
     /// <paramref name="beforeCommit"/> (the memory stores its vocabularies, which the segments
     /// reference); (5) write the segment objects, then the manifest covering P, then truncate the log
     /// before P and delete the objects no manifest names. Returns the rows sealed.
+    /// <para>Attaching registers rows encoded beforehand (a bulk load) as a sealed segment of the shard:
+    /// rows whose id is live in the shard, or repeats one earlier in the segment, are killed first
+    /// (bulk rows never replace items), the rest join the item map, and the origin is registered with
+    /// the rows it added. Nothing is attached when the origin was registered before. The result is in
+    /// <see cref="EncodedSegment.Attachment"/>. It happens here, at the rotation, because the log
+    /// position P is what makes it durable without the log: the segment is stored with the others and
+    /// named by the manifest covering P, so a restart loads it and then replays only writes from P on,
+    /// all of which came after it. (Attached at any other moment, a delete logged before it but
+    /// replayed after it would kill an item re-loaded after that delete.)</para>
     /// </summary>
     /// <param name="template">Gives the trained, empty index to copy; called only when there are rows to seal.</param>
     /// <param name="beforeCommit">Runs before the manifest is written; null for none.</param>
     /// <param name="wait">Wait for a checkpoint in progress instead of returning 0 at once.</param>
     /// <param name="merge">When to merge small sealed segments first (see <see cref="SegmentMerge"/>); null never.</param>
+    /// <param name="attach">Pre-encoded rows to attach (a bulk load), or null; with it the call always waits for the gate.</param>
     /// <param name="cancellationToken">Cancels the wait and the storage calls.</param>
-    public async Task<int> CheckpointAsync(Func<FaissIndex> template, Func<Task>? beforeCommit, bool wait = true, SegmentMerge? merge = null, CancellationToken cancellationToken = default)
+    public async Task<int> CheckpointAsync(Func<FaissIndex> template, Func<Task>? beforeCommit, bool wait = true, SegmentMerge? merge = null,
+        EncodedSegment? attach = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(template);
-        if (!await _sealing.WaitAsync(wait ? Timeout.Infinite : 0, cancellationToken).ConfigureAwait(false))
+        if (!await _sealing.WaitAsync(wait || attach is not null ? Timeout.Infinite : 0, cancellationToken).ConfigureAwait(false))
         {
             return 0;
         }
@@ -447,6 +490,10 @@ public sealed partial class Shard : IDisposable
                 if (Store is { } store)
                 {
                     position = store.Log.Rotate();
+                }
+                if (attach is not null)
+                {
+                    Attach(attach);
                 }
             }
             finally
@@ -493,9 +540,11 @@ public sealed partial class Shard : IDisposable
             }
             var writes = new List<(Segment Segment, Storage.Segments.SealedSegmentData Data, int DeadCount)>();
             var stored = new List<long>();
+            Dictionary<string, long> origins;
             _lock.EnterReadLock();
             try
             {
+                origins = new Dictionary<string, long>(_origins, StringComparer.Ordinal);
                 foreach (var segment in _segments.Where(s => s.IsSealed))
                 {
                     if (due.TryGetValue(segment, out var plan))
@@ -519,7 +568,7 @@ public sealed partial class Shard : IDisposable
             {
                 await beforeCommit().ConfigureAwait(false);
             }
-            var sizes = await durable.CommitAsync([.. writes.Select(w => w.Data)], stored, position, cancellationToken).ConfigureAwait(false);
+            var sizes = await durable.CommitAsync([.. writes.Select(w => w.Data)], stored, position, origins, cancellationToken).ConfigureAwait(false);
             _lock.EnterWriteLock();
             try
             {
@@ -527,6 +576,7 @@ public sealed partial class Shard : IDisposable
                 {
                     writes[i].Segment.MarkStored(writes[i].Data.Number, writes[i].DeadCount, sizes[i]);
                 }
+                _storedOrigins.UnionWith(origins.Keys);
             }
             finally
             {
@@ -538,6 +588,36 @@ public sealed partial class Shard : IDisposable
         {
             _sealing.Release();
         }
+    }
+
+    // Caller holds the write lock and the checkpoint gate, at the log rotation (see CheckpointAsync).
+    private void Attach(EncodedSegment encoded)
+    {
+        if (_origins.TryGetValue(encoded.Origin, out var previous))
+        {
+            encoded.Attachment = new ShardAttachment(AlreadyRegistered: true, 0, 0, previous);
+            encoded.Dispose();
+            return;
+        }
+        var segment = Segment.FromEncoded(_nextSegmentNumber++, Dimension, encoded.Ids, encoded.Labels, encoded.Sources, encoded.TakeIndex());
+        var duplicates = 0;
+        for (var row = 0; row < segment.RowCount; row++)
+        {
+            var id = segment.IdAt(row);
+            if (_items.ContainsKey(id))
+            {
+                // Dead rows leave the index before the segment is stored (compaction below).
+                segment.Kill(row);
+                duplicates++;
+                continue;
+            }
+            _items[id] = (segment, row);
+        }
+        // Before the growing segment, so replayed or new writes still land last.
+        _segments.Insert(_segments.IndexOf(_growing), segment);
+        _origins[encoded.Origin] = segment.LiveCount;
+        encoded.Attachment = new ShardAttachment(AlreadyRegistered: false, segment.LiveCount, duplicates, 0);
+        PurgeIfNeeded(segment);
     }
 
     /// <summary>
@@ -680,7 +760,7 @@ public sealed partial class Shard : IDisposable
         {
             throw new InvalidOperationException("only an empty durable shard can be loaded");
         }
-        var (stored, records) = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var (stored, origins, records) = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
         var segments = new List<Segment>(stored.Count);
         try
         {
@@ -700,6 +780,11 @@ public sealed partial class Shard : IDisposable
             _segments.AddRange(segments);
             _nextSegmentNumber = Math.Max(_nextSegmentNumber, highest + 1);
             _growing = NewGrowingSegment();
+            foreach (var (origin, rows) in origins)
+            {
+                _origins[origin] = rows;
+                _storedOrigins.Add(origin);
+            }
             foreach (var segment in segments)
             {
                 for (var row = 0; row < segment.RowCount; row++)

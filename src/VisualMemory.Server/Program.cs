@@ -25,6 +25,12 @@ builder.Services.AddSingleton<JsonBody>();
 builder.Services.Configure<VisualMemory.Server.Embedding.EmbeddingSettings>(builder.Configuration.GetSection("Embedding"));
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingModels>();
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.ImageEmbedder>();
+builder.Services.AddSingleton<VisualMemory.Server.Embedding.LocalEmbedding>();
+var embeddingSettings = builder.Configuration.GetSection("Embedding").Get<VisualMemory.Server.Embedding.EmbeddingSettings>() ?? new();
+// A mistyped worker URL stops the node at start, not at the first image.
+VisualMemory.Server.Embedding.EmbeddingWorkers.ParseStatic(embeddingSettings);
+builder.Services.AddSingleton(_ => new EmbeddingClient(TimeSpan.FromMilliseconds(embeddingSettings.WorkerTimeoutMilliseconds)));
+builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingWorkers>();
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingService>();
 builder.Services.AddSingleton<QueryBody>();
 builder.Services.AddHostedService<MemoryHostService>();
@@ -96,6 +102,10 @@ if (internalPort is { } port)
 {
     app.MapInternalShardEndpoints(port);
     app.MapInternalReplicationEndpoints(port);
+    if (cluster.Roles.HasFlag(NodeRoles.EmbeddingWorker))
+    {
+        app.MapInternalEmbeddingEndpoints(port);
+    }
 }
 app.Run();
 

@@ -284,6 +284,22 @@ public abstract class SegmentObjectContractTests
         Assert.Equal([10L], await Manifests.ListGenerationsAsync(Shard));
     }
 
+    [Fact]
+    public async Task Shard_manifest_origins_round_trip_and_manifests_without_them_read_as_none()
+    {
+        var time = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        // Generation 1 is written as before origins existed: the body has no "origins" field at all.
+        await Manifests.WriteAsync(Shard, new ShardManifest(1, [0], 100, time));
+        Assert.DoesNotContain("origins", System.Text.Encoding.UTF8.GetString(await Store.GetAsync(Shard.ShardManifestKey(1))), StringComparison.Ordinal);
+        Assert.Null((await Manifests.ReadLatestAsync(Shard))!.Origins);
+
+        var origins = new Dictionary<string, long> { ["job-7/part-00012/chunk-3"] = 12_345, ["job-7/part-00000/chunk-0"] = 0, ["ünïcode \"quoted\""] = 7 };
+        await Manifests.WriteAsync(Shard, new ShardManifest(2, [0, 1], 250, time, origins));
+        var latest = await Manifests.ReadLatestAsync(Shard);
+        Assert.NotNull(latest?.Origins);
+        Assert.Equal(origins.OrderBy(o => o.Key, StringComparer.Ordinal), latest.Origins.OrderBy(o => o.Key, StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("flip")]
     [InlineData("truncate")]

@@ -8,8 +8,9 @@ using VisualMemory.Datasets;
 namespace VisualMemory.Cli.Commands;
 
 /// <summary>
-/// vm eval --memory NAME --queries FILE --labels FILE [--k 1,10,50,100]
+/// vm eval --memory NAME (--queries FILE --labels FILE | --images LISTING.jsonl) [--k 1,10,50,100]
 /// [--aggregations plurality,distance,softmax,rank] [--limit N] [--batch N]: top-1 accuracy table.
+/// With --images the query images are embedded first (see <see cref="EvalImagesCommand"/>).
 /// </summary>
 internal static class EvalCommand
 {
@@ -23,6 +24,16 @@ internal static class EvalCommand
         }
         var aggregations = args.StringList("aggregations", [.. AggregationOptions.KindNames]).Select(name =>
             AggregationOptions.TryParseKind(name, out var kind) ? new AggregationOptions(kind) : throw new UsageException($"unknown aggregation '{name}'")).ToList();
+        var limit = args.Int("limit", int.MaxValue);
+        if (limit < 1)
+        {
+            throw new UsageException("--limit must be at least 1");
+        }
+        if (args.Flag("images"))
+        {
+            var (embedded, embeddedLabels) = await EvalImagesCommand.Embed(api, memory, args, limit, output).ConfigureAwait(false);
+            return await Evaluate(api, memory, embedded, embeddedLabels, ks, aggregations, Math.Clamp(args.Int("batch", 256), 1, 1024), output).ConfigureAwait(false);
+        }
         var batch = Math.Clamp(args.Int("batch", 256), 1, 1024);
         // Options are checked before any file is read, so a usage error is reported as one.
         var queries = VectorFiles.Read(args.Required("queries"));
@@ -31,8 +42,15 @@ internal static class EvalCommand
         {
             throw new InvalidDataFileException($"{args.Required("labels")}: {labels.Length} labels for {queries.Rows} queries");
         }
-        var count = Math.Min(queries.Rows, args.Int("limit", queries.Rows));
+        var count = Math.Min(queries.Rows, limit);
+        return await Evaluate(api, memory, queries, labels[..count], ks, aggregations, batch, output).ConfigureAwait(false);
+    }
 
+    /// <summary>Searches the first <c>labels.Length</c> rows of <paramref name="queries"/> in batches and prints the accuracy table.</summary>
+    private static async Task<int> Evaluate(ApiClient api, string memory, VectorSet queries, string[] labels, int[] ks,
+        List<AggregationOptions> aggregations, int batch, TextWriter output)
+    {
+        var count = labels.Length;
         var vocabulary = new LabelVocabulary();
         var neighbors = new List<Neighbor[]>(count);
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -51,7 +69,7 @@ internal static class EvalCommand
             }
         }
         var searchSeconds = started.Elapsed.TotalSeconds;
-        var truth = labels.Take(count).Select(vocabulary.GetOrAdd).ToArray();
+        var truth = labels.Select(vocabulary.GetOrAdd).ToArray();
         var cells = KnnEvaluation.Accuracy(neighbors, truth, ks, aggregations);
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"top-1 accuracy (%) on {count} queries against memory {memory}; search {searchSeconds:F1} s ({count / searchSeconds:F0} queries/s)"));

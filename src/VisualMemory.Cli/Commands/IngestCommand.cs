@@ -5,13 +5,19 @@ namespace VisualMemory.Cli.Commands;
 
 /// <summary>
 /// vm ingest --memory NAME --vectors FILE --labels FILE [--create --index DESC --shards N]
-/// [--id-start N] [--batch N] [--seal]: streams a vector file into a memory in batches with a progress bar.
+/// [--id-start N] [--batch N] [--seal]: streams a vector file into a memory in batches with a progress bar;
+/// with --images LISTING.jsonl it sends images instead (<see cref="IngestImagesCommand"/>).
 /// </summary>
 internal static class IngestCommand
 {
     public static async Task<int> Run(ApiClient api, CliArguments args, TextWriter output)
     {
         var memory = args.Required("memory");
+        if (args.Flag("images"))
+        {
+            await IngestImagesCommand.Run(api, memory, args, output).ConfigureAwait(false);
+            return await Seal(api, memory, args, output).ConfigureAwait(false);
+        }
         var vectors = VectorFiles.Read(args.Required("vectors"));
         var labels = LabelFile.Read(args.Required("labels"));
         if (labels.Length != vectors.Rows)
@@ -60,7 +66,11 @@ internal static class IngestCommand
                 }
             }).ConfigureAwait(false);
         output.WriteLine($"ingested {vectors.Rows} items into {memory} in {started.Elapsed.TotalSeconds:F1} s ({vectors.Rows / Math.Max(started.Elapsed.TotalSeconds, 1e-9):F0} items/s)");
+        return await Seal(api, memory, args, output).ConfigureAwait(false);
+    }
 
+    private static async Task<int> Seal(ApiClient api, string memory, CliArguments args, TextWriter output)
+    {
         if (args.Flag("seal"))
         {
             var sealedRows = await api.Post($"/v1/memories/{memory}/seal", new { }).ConfigureAwait(false);

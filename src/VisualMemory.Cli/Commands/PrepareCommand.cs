@@ -2,24 +2,36 @@ using VisualMemory.Datasets;
 
 namespace VisualMemory.Cli.Commands;
 
-/// <summary>vm prepare fashion-mnist --out DIR [--source DIR]: writes train/test .npy and label files.</summary>
+/// <summary>
+/// vm prepare fashion-mnist|mnist --out DIR [--source DIR] [--images] [--limit N]: writes train/test .npy and
+/// label files, and with --images each image as a PNG plus a JSON Lines listing per split.
+/// </summary>
 internal static class PrepareCommand
 {
-    public static int Run(string dataset, CliArguments args, TextWriter output)
+    public static int Run(string name, CliArguments args, TextWriter output)
     {
-        if (dataset != "fashion-mnist")
-        {
-            throw new UsageException($"unknown dataset '{dataset}'; available: fashion-mnist");
-        }
-        var source = args.String("source", FashionMnist.DebianDirectory);
+        var dataset = IdxDataset.Known.FirstOrDefault(d => d.Name == name)
+            ?? throw new UsageException($"unknown dataset '{name}'; available: {string.Join(", ", IdxDataset.Known.Select(d => d.Name))}");
+        var source = args.String("source", dataset.DefaultDirectory);
         var target = args.Required("out");
-        if (!Directory.Exists(source))
+        var limit = args.Int("limit", int.MaxValue);
+        if (limit < 1)
         {
-            throw new InvalidDataFileException($"{source}: not found; install Debian's dataset-fashion-mnist package");
+            throw new UsageException("--limit must be at least 1");
         }
-        var split = FashionMnist.Load(source);
-        FashionMnist.Export(split, target);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        // --limit keeps the first N of each split, so a test or a quick look need not write 70 000 files.
+        var train = dataset.ReadImages(source, train: true).Take(limit);
+        var test = dataset.ReadImages(source, train: false).Take(limit);
+        var split = IdxDataset.Vectors(train, test);
+        IdxDataset.Export(split, target);
         output.WriteLine($"wrote {split.Train.Rows} train and {split.Test.Rows} test vectors (d={split.Train.Dimension}, mean-centred, L2-normalised pixels) to {target}");
+        if (args.Flag("images"))
+        {
+            IdxDataset.ExportImages(train, target, "train");
+            IdxDataset.ExportImages(test, target, "test");
+            output.WriteLine($"wrote {train.Count} + {test.Count} PNG images ({train.Width}x{train.Height} greyscale) and train-images.jsonl, test-images.jsonl to {target} in {started.Elapsed.TotalSeconds:F1} s");
+        }
         return 0;
     }
 }

@@ -68,7 +68,7 @@ public sealed class ShardStore : IDisposable
     /// </summary>
     /// <exception cref="CorruptStoredObjectException">A manifest or segment is damaged; nothing is served.</exception>
     /// <exception cref="InvalidDataException">The log does not continue the stored state.</exception>
-    public async Task<(IReadOnlyList<SealedSegmentData> Segments, IEnumerable<(long Position, byte[] Payload)> Records)> LoadAsync(CancellationToken cancellationToken = default)
+    public async Task<(IReadOnlyList<SealedSegmentData> Segments, IReadOnlyDictionary<string, long> Origins, IEnumerable<(long Position, byte[] Payload)> Records)> LoadAsync(CancellationToken cancellationToken = default)
     {
         var manifest = await _manifests.ReadLatestAsync(Location, cancellationToken).ConfigureAwait(false);
         var segments = new List<SealedSegmentData>();
@@ -91,16 +91,18 @@ public sealed class ShardStore : IDisposable
         }
         Interlocked.Exchange(ref _generation, manifest?.Generation ?? -1);
         Interlocked.Exchange(ref _coveredPosition, covered);
-        return (segments, Log.ReadFrom(Math.Max(covered, Log.FirstPosition)));
+        return (segments, manifest?.Origins ?? new Dictionary<string, long>(), Log.ReadFrom(Math.Max(covered, Log.FirstPosition)));
     }
 
     /// <summary>
     /// Makes a checkpoint durable: writes <paramref name="written"/>, then a manifest naming
     /// <paramref name="segments"/> (every stored segment of the shard, new ones included) as covering
-    /// the log before <paramref name="coveredPosition"/>; then truncates the log and deletes what no
-    /// manifest names. Returns the stored size of each written segment, in order.
+    /// the log before <paramref name="coveredPosition"/>, with the bulk-load <paramref name="origins"/>
+    /// registered in the shard (see <see cref="ShardManifest.Origins"/>); then truncates the log and
+    /// deletes what no manifest names. Returns the stored size of each written segment, in order.
     /// </summary>
-    public async Task<IReadOnlyList<long>> CommitAsync(IReadOnlyList<SealedSegmentData> written, IEnumerable<long> segments, long coveredPosition, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<long>> CommitAsync(IReadOnlyList<SealedSegmentData> written, IEnumerable<long> segments, long coveredPosition,
+        IReadOnlyDictionary<string, long>? origins = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(written);
         ArgumentNullException.ThrowIfNull(segments);
@@ -112,7 +114,7 @@ public sealed class ShardStore : IDisposable
         }
         var numbers = segments.Order().ToList();
         var generation = Generation + 1;
-        await _manifests.WriteAsync(Location, new ShardManifest(generation, numbers, coveredPosition, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+        await _manifests.WriteAsync(Location, new ShardManifest(generation, numbers, coveredPosition, DateTimeOffset.UtcNow, origins), cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _generation, generation);
         Log.TruncateBefore(coveredPosition);
         await DeleteUnreferencedAsync(numbers, cancellationToken).ConfigureAwait(false);

@@ -50,6 +50,10 @@ internal sealed class ClusterSnapshot
 
     public IEnumerable<AssignmentRecord> Replicas(string memory, int shard) => _replicas[(memory, shard)];
 
+    /// <summary>Live nodes that have <paramref name="role"/>, by name.</summary>
+    public IEnumerable<NodeRecord> LiveNodes(NodeRoles role) =>
+        _nodes.Values.Where(n => n.Alive && n.Roles.HasFlag(role)).OrderBy(n => n.Name, StringComparer.Ordinal);
+
     /// <summary>The node's internal address when it is alive, else null.</summary>
     public Uri? AliveAddress(string node) =>
         _nodes.TryGetValue(node, out var record) && record.Alive ? new Uri(record.Address) : null;

@@ -28,8 +28,7 @@ internal sealed partial class EmbeddingModels(IOptions<EmbeddingSettings> option
     {
         if (!options.Value.Models.TryGetValue(name, out var settings))
         {
-            throw new EmbeddingUnavailableException(StatusCodes.Status404NotFound, "Unknown model.",
-                $"this node has no model '{name}' (configured: {(Names.Count == 0 ? "none" : string.Join(", ", Names))}; set Embedding:Models:{name}:Path and :Spec)");
+            throw Unknown(name);
         }
         Lazy<(LoadedModel?, string?)> entry;
         lock (_gate)
@@ -42,6 +41,11 @@ internal sealed partial class EmbeddingModels(IOptions<EmbeddingSettings> option
         var (model, error) = entry.Value;
         return model ?? throw new EmbeddingUnavailableException(StatusCodes.Status503ServiceUnavailable, "Model unavailable.", $"model '{name}' failed to load: {error}");
     }
+
+    /// <summary>The refusal (404) for a model not configured on this node.</summary>
+    public EmbeddingUnavailableException Unknown(string name) =>
+        new(StatusCodes.Status404NotFound, "Unknown model.",
+            $"this node has no model '{name}' (configured: {(Names.Count == 0 ? "none" : string.Join(", ", Names))}; set Embedding:Models:{name}:Path and :Spec)");
 
     /// <summary>
     /// The model a memory's images are embedded with: the one configured under the memory's model name,

@@ -11,19 +11,20 @@ internal static class EmbeddingProblems
     {
         ImageBatchException batch => Results.Problem(statusCode: ImageDecodeProblems.StatusCode(batch.Decode.Kind), title: ImageDecodeProblems.Title(batch.Decode.Kind), detail: batch.Message),
         ImageDecodeException decode => Results.Problem(statusCode: ImageDecodeProblems.StatusCode(decode.Kind), title: ImageDecodeProblems.Title(decode.Kind), detail: decode.Message),
-        EmbeddingQueueFullException full => new RetryAfterResult(full),
+        EmbeddingQueueFullException full => new RetryAfterResult(full.RetryAfter, full.Message),
+        EmbeddingUnavailableException { Status: StatusCodes.Status429TooManyRequests } busy => new RetryAfterResult(busy.RetryAfter ?? TimeSpan.FromSeconds(1), busy.Message),
         EmbeddingUnavailableException unavailable => Results.Problem(statusCode: unavailable.Status, title: unavailable.Title, detail: unavailable.Message),
         _ => null,
     };
 
     // 429 with a Retry-After header (seconds), so clients and load balancers back off by the queue's drain time.
-    private sealed class RetryAfterResult(EmbeddingQueueFullException full) : IResult
+    private sealed class RetryAfterResult(TimeSpan retryAfter, string detail) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
             ArgumentNullException.ThrowIfNull(httpContext);
-            httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(full.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many images queued.", detail: full.Message).ExecuteAsync(httpContext);
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many images queued.", detail: detail).ExecuteAsync(httpContext);
         }
     }
 }

@@ -1,21 +1,27 @@
+using VisualMemory.Cluster.Protocol;
 using VisualMemory.Engine;
-using VisualMemory.Imaging;
 
 namespace VisualMemory.Server.Embedding;
 
 /// <summary>
 /// What the HTTP routes ask of embedding: a model's identity, and images to vectors, either by a named
 /// model or by the model a memory was built with. Routes never touch sessions or batchers directly, so
-/// where an image is embedded (this node or an embedding worker) is decided in one place.
+/// where an image is embedded is decided here: on this node when it runs the model (always preferred),
+/// otherwise on an embedding worker that does (<see cref="EmbeddingWorkers"/>).
 /// </summary>
-internal sealed class EmbeddingService(EmbeddingModels models, ImageEmbedder embedder)
+internal sealed class EmbeddingService(EmbeddingModels models, LocalEmbedding local, EmbeddingWorkers workers)
 {
-    /// <summary>The model configured under <paramref name="name"/>: its hash and output width.</summary>
-    /// <exception cref="EmbeddingUnavailableException">Unknown (404) or failed to load (503).</exception>
-    public Task<ModelIdentity> DescribeAsync(string name, CancellationToken cancellationToken)
+    /// <summary>The model named <paramref name="name"/>: its hash and output width, from this node or a worker.</summary>
+    /// <exception cref="EmbeddingUnavailableException">Unknown here and to every worker (404), failed to load (503), or workers busy or failing.</exception>
+    public async Task<ModelIdentity> DescribeAsync(string name, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(ModelIdentity.Of(models.Get(name)));
+        if (IsLocal(name))
+        {
+            return ModelIdentity.Of(models.Get(name));
+        }
+        var answer = await workers.EmbedAsync(name, null, [], why => Unknown(name, why), "", cancellationToken).ConfigureAwait(false);
+        return new(answer.Model, answer.Sha256, answer.Dimension);
     }
 
     /// <summary>Names of the models this node runs itself.</summary>
@@ -23,101 +29,63 @@ internal sealed class EmbeddingService(EmbeddingModels models, ImageEmbedder emb
 
     /// <summary>Each image embedded by the model named <paramref name="name"/>, in order.</summary>
     /// <exception cref="ImageBatchException">Image number <see cref="ImageBatchException.Index"/> is unusable.</exception>
-    /// <exception cref="EmbeddingUnavailableException">Unknown model, or it failed to load.</exception>
+    /// <exception cref="EmbeddingUnavailableException">Unknown model, or it failed to load; or a worker refused the images.</exception>
     public async Task<EmbeddedImages> EmbedAsync(string name, IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken)
     {
-        var model = models.Get(name);
-        return new(ModelIdentity.Of(model), await EmbedAllAsync(model, images, cancellationToken).ConfigureAwait(false));
+        if (IsLocal(name))
+        {
+            var model = models.Get(name);
+            return new(ModelIdentity.Of(model), await local.EmbedAsync(model, images, cancellationToken).ConfigureAwait(false));
+        }
+        var answer = await workers.EmbedAsync(name, null, images, why => Unknown(name, why), "", cancellationToken).ConfigureAwait(false);
+        return new(new(answer.Model, answer.Sha256, answer.Dimension), Rows(answer, images.Count));
     }
 
     /// <summary>
-    /// Each image embedded by the model <paramref name="memory"/> was built with, refusing a node whose
-    /// model differs (409), so a memory never mixes two models' vectors.
+    /// Each image embedded by the model <paramref name="memory"/> was built with, refusing a model whose file
+    /// differs (409), here or on a worker, so a memory never mixes two models' vectors.
     /// </summary>
     /// <exception cref="ImageBatchException">Image number <see cref="ImageBatchException.Index"/> is unusable.</exception>
-    /// <exception cref="EmbeddingUnavailableException">The memory takes vectors only (415), or the model is missing or differs (409).</exception>
-    public Task<float[][]> EmbedForAsync(MemoryDefinition memory, IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken) =>
-        EmbedAllAsync(models.For(memory), images, cancellationToken);
-
-    // All images go to the batcher at once, so one request's images share model runs with each other and with other requests.
-    private async Task<float[][]> EmbedAllAsync(LoadedModel model, IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken)
+    /// <exception cref="EmbeddingUnavailableException">The memory takes vectors only (415), or the model is missing or differs (409); or a worker refused the images.</exception>
+    public async Task<float[][]> EmbedForAsync(MemoryDefinition memory, IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        if (images.Count == 1)
+        ArgumentNullException.ThrowIfNull(memory);
+        if (memory.Model is not { } reference || IsLocal(reference.Name))
         {
-            return [await EmbedOneAsync(model, images, 0, cancellationToken).ConfigureAwait(false)];
+            return await local.EmbedAsync(models.For(memory), images, cancellationToken).ConfigureAwait(false);
         }
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = new Task<float[]>[images.Count];
-        for (var i = 0; i < images.Count; i++)
+        var answer = await workers.EmbedAsync(reference.Name, reference.Sha256, images, why => new(StatusCodes.Status409Conflict, "Model mismatch.",
+            $"memory '{memory.Name}' was built with model '{reference.Name}' (sha256 {reference.Sha256}), which this node does not have, and {why}"),
+            $"memory '{memory.Name}' was built with model '{reference.Name}' sha256 {reference.Sha256}; ", cancellationToken).ConfigureAwait(false);
+        if (answer.Dimension != memory.Dimension)
         {
-            var index = i;
-            tasks[i] = Task.Run(async () =>
+            throw new EmbeddingUnavailableException(StatusCodes.Status409Conflict, "Model mismatch.",
+                $"model '{reference.Name}' outputs {answer.Dimension} dimensions; memory '{memory.Name}' holds {memory.Dimension}");
+        }
+        return Rows(answer, images.Count);
+    }
+
+    // A model that is configured here stays here, even when it failed to load: its answer is this node's own.
+    private bool IsLocal(string name) => models.Names.Contains(name);
+
+    private EmbeddingUnavailableException Unknown(string name, string why)
+    {
+        var unknown = models.Unknown(name);
+        return new(unknown.Status, unknown.Title, $"{unknown.Message}, and {why}");
+    }
+
+    private static float[][] Rows(EmbedResponse answer, int count)
+    {
+        var d = answer.Dimension;
+        var rows = new float[count][];
+        for (var i = 0; i < count; i++)
+        {
+            rows[i] = new float[d];
+            for (var j = 0; j < d; j++)
             {
-                try
-                {
-                    return await EmbedOneAsync(model, images, index, failed.Token).ConfigureAwait(false);
-                }
-                catch
-                {
-                    // One bad image fails the request: the others need not queue for a result nobody reads.
-                    await failed.CancelAsync().ConfigureAwait(false);
-                    throw;
-                }
-            }, CancellationToken.None);
-        }
-        try
-        {
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Report the failure that cancelled the rest, not a cancellation.
-            var first = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
-            if (first is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+                rows[i][j] = answer.Vectors[i * d + j];
             }
-            throw;
         }
+        return rows;
     }
-
-    private async Task<float[]> EmbedOneAsync(LoadedModel model, IReadOnlyList<ReadOnlyMemory<byte>> images, int index, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await embedder.EmbedAsync(model, images[index], cancellationToken).ConfigureAwait(false);
-        }
-        catch (ImageDecodeException e) when (images.Count > 1)
-        {
-            throw new ImageBatchException(index, e);
-        }
-    }
-}
-
-/// <summary>A model as memories and callers know it: name, SHA-256 of its ONNX file, output width.</summary>
-internal sealed record ModelIdentity(string Name, string Sha256, int Dimension)
-{
-    /// <summary>What a memory records to name this model.</summary>
-    public EmbeddingModelReference Reference => new(Name, Sha256);
-
-    /// <summary>The identity of a model loaded on this node.</summary>
-    public static ModelIdentity Of(LoadedModel model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        return new(model.Name, model.Sha256, model.Spec.Dimension);
-    }
-}
-
-/// <summary>Images embedded together: the model that did it and one vector per image, in order.</summary>
-internal sealed record EmbeddedImages(ModelIdentity Model, float[][] Vectors);
-
-/// <summary>One image of several could not be decoded; the request names which.</summary>
-internal sealed class ImageBatchException(int index, ImageDecodeException inner) : Exception($"image {index}: {inner.Message}", inner)
-{
-    /// <summary>Zero-based position of the image in the request.</summary>
-    public int Index { get; } = index;
-
-    /// <summary>Why the decoder refused it.</summary>
-    public ImageDecodeException Decode { get; } = inner;
 }

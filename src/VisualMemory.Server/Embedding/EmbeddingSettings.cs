@@ -23,6 +23,19 @@ public sealed class EmbeddingSettings
 
     /// <summary>Dynamic batching: batch size, wait, queue capacity.</summary>
     public BatchingOptions Batching { get; set; } = new();
+
+    /// <summary>
+    /// Internal URLs of embedding workers (<c>Embedding:Workers:0=http://10.0.0.7:5081</c>, ...) that embed for
+    /// models this node does not run itself. In cluster mode the live nodes with the EmbeddingWorker role are
+    /// asked as well, without being listed here.
+    /// </summary>
+    public List<string> Workers { get; set; } = [];
+
+    /// <summary>How long one call to a worker may take, queueing there included, before the next worker is tried.</summary>
+    public int WorkerTimeoutMilliseconds { get; set; } = 30_000;
+
+    /// <summary>How long a worker that lacks a model, or could not be reached, is passed over for that model.</summary>
+    public int WorkerRetryMilliseconds { get; set; } = 5_000;
 }
 
 /// <summary>One configured model.</summary>

@@ -112,9 +112,14 @@ internal static class MemoryEndpoints
             {
                 model = await embedding.DescribeAsync(input.Model, cancellationToken).ConfigureAwait(false);
             }
-            catch (EmbeddingUnavailableException e)
+            catch (EmbeddingUnavailableException e) when (e.Status == StatusCodes.Status404NotFound)
             {
                 return Problems.Invalid("model", e.Message);
+            }
+            catch (EmbeddingUnavailableException e)
+            {
+                // The model exists but cannot answer now (failed to load, workers busy or unreachable): retrying may work.
+                return EmbeddingProblems.From(e)!;
             }
             if (input.Dimension is { } asked && asked != model.Dimension)
             {
@@ -157,6 +162,12 @@ internal static class MemoryEndpoints
             }
             var snapshot = await view.RefreshAsync(cancellationToken).ConfigureAwait(false);
             return Results.Created($"/v1/memories/{definition.Name}", DescribeDistributed(snapshot.Memory(definition.Name)!, snapshot));
+        }
+        if (!clusterSettings.Value.Roles.HasFlag(NodeRoles.ShardHost))
+        {
+            // An embedded node holds its memories itself, which is what the ShardHost role stands for.
+            return Problems.Conflict("This node holds no memories.",
+                $"this node's roles are {clusterSettings.Value.Roles}; create memories on a node with the ShardHost role");
         }
         // The control plane decides whether the name is free cluster-wide; then this node creates it.
         if (catalog.Find(definition.Name) is null && catalog.RefusedReason(definition.Name) is null

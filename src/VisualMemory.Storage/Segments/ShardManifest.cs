@@ -10,7 +10,15 @@ namespace VisualMemory.Storage.Segments;
 /// <param name="Segments">The segment numbers of the shard, ascending.</param>
 /// <param name="LogPosition">The log position the segments cover: every log entry before it is in a segment (≥ 0).</param>
 /// <param name="CreatedUtc">When this generation was written.</param>
-public sealed record ShardManifest(long Generation, IReadOnlyList<long> Segments, long LogPosition, DateTimeOffset CreatedUtc)
+/// <param name="Origins">
+/// The bulk-load origins registered in the shard (a caller's stable key for a chunk of rows) with the
+/// rows each added, or null for none. Kept here rather than with the segments because it must outlive
+/// them: a segment whose rows were all deleted is dropped, and merges and compactions rewrite segments,
+/// but a chunk loaded once must stay loaded. An optional field of format version 1: manifests without it
+/// read as having none, and a reader that predates it ignores it.
+/// </param>
+public sealed record ShardManifest(long Generation, IReadOnlyList<long> Segments, long LogPosition, DateTimeOffset CreatedUtc,
+    IReadOnlyDictionary<string, long>? Origins = null)
 {
     /// <summary>The only shard manifest format version this build writes and reads.</summary>
     public const int CurrentFormatVersion = 1;

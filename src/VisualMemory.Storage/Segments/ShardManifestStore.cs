@@ -154,6 +154,16 @@ public sealed class ShardManifestStore
                 writer.WriteNumberValue(segment);
             }
             writer.WriteEndArray();
+            if (manifest.Origins is { Count: > 0 } origins)
+            {
+                // Ordinal order, so the same state always serialises to the same bytes.
+                writer.WriteStartObject("origins");
+                foreach (var (origin, rows) in origins.OrderBy(o => o.Key, StringComparer.Ordinal))
+                {
+                    writer.WriteNumber(origin, rows);
+                }
+                writer.WriteEndObject();
+            }
             writer.WriteEndObject();
         });
 
@@ -173,7 +183,10 @@ public sealed class ShardManifestStore
                     body.GetProperty("generation").GetInt64(),
                     [.. body.GetProperty("segments").EnumerateArray().Select(s => s.GetInt64())],
                     body.GetProperty("logPosition").GetInt64(),
-                    DateTimeOffset.Parse(SegmentObjectReader.Text(body, "createdUtc"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
+                    DateTimeOffset.Parse(SegmentObjectReader.Text(body, "createdUtc"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    body.TryGetProperty("origins", out var origins)
+                        ? origins.EnumerateObject().ToDictionary(o => o.Name, o => o.Value.GetInt64(), StringComparer.Ordinal)
+                        : null);
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
             {
@@ -182,6 +195,10 @@ public sealed class ShardManifestStore
             if (manifest.Generation != generation)
             {
                 throw new CorruptShardManifestException(key, CorruptionKind.Inconsistent, $"the manifest is generation {manifest.Generation} but is stored as generation {generation}");
+            }
+            if (manifest.Origins?.Values.Any(rows => rows < 0) == true)
+            {
+                throw new CorruptShardManifestException(key, CorruptionKind.Inconsistent, "an origin records a negative row count");
             }
             if (manifest.LogPosition < 0 || manifest.Segments.Where((s, i) => s < 0 || (i > 0 && s <= manifest.Segments[i - 1])).Any())
             {

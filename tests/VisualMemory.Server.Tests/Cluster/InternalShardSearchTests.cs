@@ -7,6 +7,7 @@ using VisualMemory.Cluster.Transport;
 using VisualMemory.Core.Labels;
 using VisualMemory.Core.Search;
 using VisualMemory.Server.Tests.Durability;
+using VisualMemory.TestSupport;
 
 using static VisualMemory.Server.Tests.Cluster.ClusterTestHelpers;
 

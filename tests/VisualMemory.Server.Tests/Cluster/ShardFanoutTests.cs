@@ -6,6 +6,7 @@ using VisualMemory.Cluster.Coordination;
 using VisualMemory.Cluster.Transport;
 using VisualMemory.Core.Labels;
 using VisualMemory.Server.Tests.Durability;
+using VisualMemory.TestSupport;
 
 using static VisualMemory.Server.Tests.Cluster.ClusterTestHelpers;
 

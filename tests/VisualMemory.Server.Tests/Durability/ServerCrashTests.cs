@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using VisualMemory.TestSupport;
 using Xunit.Abstractions;
 
 namespace VisualMemory.Server.Tests.Durability;

@@ -26,6 +26,14 @@ public sealed class EmbeddingProblemsTests
         Assert.Equal("3", context.Response.Headers.RetryAfter.ToString());
     }
 
+    [Fact]
+    public async Task A_workers_429_passed_on_keeps_its_Retry_After()
+    {
+        var context = await ExecuteAsync(EmbeddingProblems.From(new EmbeddingUnavailableException(StatusCodes.Status429TooManyRequests, "Too many images queued.", "busy", TimeSpan.FromSeconds(4)))!);
+        Assert.Equal(StatusCodes.Status429TooManyRequests, context.Response.StatusCode);
+        Assert.Equal("4", context.Response.Headers.RetryAfter.ToString());
+    }
+
     [Theory]
     [InlineData(ImageDecodeErrorKind.Empty)]
     [InlineData(ImageDecodeErrorKind.TooManyPixels)]

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using VisualMemory.Server.Tests.Durability;
+using VisualMemory.TestSupport;
 
 namespace VisualMemory.Server.Tests.Embedding;
 
@@ -21,27 +22,13 @@ public sealed class ImageRouteTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "VisualMemoryCluster.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     private async Task<ServerProcess> StartAsync(string data, string modelPath, long maxImageBytes = 1 << 20) =>
         await ServerProcess.StartAsync(Path.Combine(_directory, data),
             [.. Settings(modelPath, maxImageBytes).Select(s => $"--{s.Key}={s.Value}"), "--Logging:LogLevel:Default=Warning"], TimeSpan.FromSeconds(60));
 
     private Dictionary<string, string> Settings(string modelPath, long maxImageBytes = 1 << 20)
     {
-        var spec = Path.Combine(_directory, "tiny.json");
-        File.WriteAllText(spec, """
-            {"name":"tiny","dimension":16,"resizeShorterSide":8,"cropSize":8,"mean":[0.5,0.5,0.5],"std":[0.25,0.25,0.25],
-             "channels":"rgb","inputName":"image","outputName":"embedding","normalizeOutput":true}
-            """);
+        var spec = ImageTestKit.TinySpec(_directory);
         return new()
         {
             ["Embedding:Models:tiny:Path"] = modelPath,
@@ -52,53 +39,19 @@ public sealed class ImageRouteTests : IDisposable
         };
     }
 
-    private static string TinyModel => Path.Combine(RepositoryRoot(), "tests", "VisualMemory.OnnxRuntime.Tests", "TestData", "tiny_embedder.onnx");
+    private static string TinyModel => ImageTestKit.TinyModel;
 
-    // PNGs made by PIL: a left/right split of two colours, so different images embed differently.
-    private byte[] Png(int seed, int width = 40, int height = 30)
-    {
-        var path = Path.Combine(_directory, $"image-{seed}-{width}x{height}.png");
-        RunPython($"""
-            from PIL import Image
-            import random
-            random.seed({seed})
-            image = Image.new("RGB", ({width}, {height}))
-            a = tuple(random.randrange(256) for _ in range(3)); b = tuple(random.randrange(256) for _ in range(3))
-            for x in range({width}):
-                for y in range({height}):
-                    image.putpixel((x, y), a if x < {width} // 2 + random.randrange(3) else b)
-            image.save("{path}")
-            """);
-        return File.ReadAllBytes(path);
-    }
+    private static string RepositoryRoot() => ImageTestKit.RepositoryRoot();
 
-    private static void RunPython(string code)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardInput = true };
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write(code.Replace("\n            ", "\n", StringComparison.Ordinal));
-        process.StandardInput.Close();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error);
-    }
+    private byte[] Png(int seed, int width = 40, int height = 30) => ImageTestKit.Png(_directory, seed, width, height);
 
-    private static ByteArrayContent Raw(byte[] image, string type = "image/png")
-    {
-        var content = new ByteArrayContent(image);
-        content.Headers.ContentType = new MediaTypeHeaderValue(type);
-        return content;
-    }
+    private static void RunPython(string code) => ImageTestKit.RunPython(code);
 
-    private static MultipartFormDataContent Form(byte[] image, params (string Name, string Value)[] fields)
-    {
-        var form = new MultipartFormDataContent { { Raw(image), "image", "image.png" } };
-        foreach (var (name, value) in fields)
-        {
-            form.Add(new StringContent(value), name);
-        }
-        return form;
-    }
+    private static ByteArrayContent Raw(byte[] image, string type = "image/png") => ImageTestKit.Raw(image, type);
+
+    private static MultipartFormDataContent Form(byte[] image, params (string Name, string Value)[] fields) => ImageTestKit.Form(image, fields);
+
+    private static MultipartFormDataContent Forms(IEnumerable<byte[]> images, params (string Name, string Value)[] fields) => ImageTestKit.Forms(images, fields);
 
     private static async Task<float[]> EmbedAsync(HttpClient client, HttpContent content)
     {
@@ -131,22 +84,6 @@ public sealed class ImageRouteTests : IDisposable
         }
         var models = JsonNode.Parse(await server.Client.GetStringAsync(new Uri("/v1/models", UriKind.Relative)))!;
         Assert.Equal("tiny", (string?)models["models"]![0]);
-    }
-
-    // One multipart body with a part named 'image' per image, and the given repeated text fields.
-    private static MultipartFormDataContent Forms(IEnumerable<byte[]> images, params (string Name, string Value)[] fields)
-    {
-        var form = new MultipartFormDataContent();
-        var i = 0;
-        foreach (var image in images)
-        {
-            form.Add(Raw(image), "image", $"image-{i++}.png");
-        }
-        foreach (var (name, value) in fields)
-        {
-            form.Add(new StringContent(value), name);
-        }
-        return form;
     }
 
     [Fact]
@@ -300,13 +237,7 @@ public sealed class ImageRouteTests : IDisposable
         }
 
         // The same memory on a node whose "tiny" is another file: images are refused rather than embedded by another model.
-        var other = Path.Combine(_directory, "tiny-v2.onnx");
-        RunPython($"""
-            import onnx
-            model = onnx.load("{TinyModel}")
-            model.doc_string = "another version"
-            onnx.save(model, "{other}")
-            """);
+        var other = ImageTestKit.OtherTinyVersion(_directory);
         using (var restarted = await StartAsync("data", other))
         {
             var refused = await restarted.Client.PostAsync(new Uri("/v1/memories/pics/classify", UriKind.Relative), Raw(Png(7)));

@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace VisualMemory.Server.Tests.Durability;
+namespace VisualMemory.TestSupport;
 
 /// <summary>
-/// The real server (<c>VisualMemory.Server.dll</c>, copied next to the tests by the project reference)
+/// The real server (<c>VisualMemory.Server.dll</c>, copied next to the tests by the test project's reference to VisualMemory.Server)
 /// running as a separate OS process on a free loopback port, so a test can SIGKILL it: an in-process
 /// host cannot be killed without killing the test runner, and disposing it shuts down gracefully.
 /// </summary>

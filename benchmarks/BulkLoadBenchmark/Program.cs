@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using VisualMemory.Datasets;
+using VisualMemory.Engine;
+using VisualMemory.Engine.Durability;
+using VisualMemory.Storage;
+
+// The same rows loaded into two durable memories on the local directory store, both with the same
+// quantizer trained once on a sample of the first rows:
+//   "bulk"   : LocalMemory.BulkLoadAsync, one call per chunk (encode outside the locks, register by
+//              a checkpoint that stores the segments; no write-ahead log);
+//   "upsert" : UpsertAsync in batches (write-ahead log, fsync per batch; shards seal and checkpoint at
+//              the seal threshold as they fill), then one CheckpointAsync so everything is stored too.
+// Rows are generated chunk by chunk (SyntheticClusters.GenerateRange) and never all held at once, so the
+// same program scales to 10M rows; only the engine calls are timed. At the end, a fixed set of queries
+// compares the two memories' top-10 with each other and each with exact search over all rows.
+var options = args.Select(a => a.Split('=', 2)).ToDictionary(p => p[0].TrimStart('-'), p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
+int Option(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : fallback;
+var rows = Option("rows", 200_000);
+var chunk = Option("chunk", 50_000);
+var dimension = Option("dimension", 768);
+var shards = Option("shards", 4);
+var trainingSample = Option("training-sample", 50_000);
+var upsertBatch = Option("batch", 10_000);
+var sealThreshold = Option("seal-threshold", new MemorySettings().SealThreshold);
+var queryCount = Option("queries", 100);
+var description = options.TryGetValue("index", out var ix) ? ix : "IVF1024,PQ64np";
+var modes = options.TryGetValue("mode", out var m) ? m.Split(',') : ["bulk", "upsert"];
+const int Clusters = 1000;
+const double Spread = 0.7;
+const int Seed = 1;
+const int K = 10;
+
+var settings = new MemorySettings { SealThreshold = sealThreshold, TrainingSampleSize = trainingSample };
+var definition = new MemoryDefinition("bulk-bench", dimension, description, Shards: shards, NProbe: 32);
+if (definition.Problems() is { Count: > 0 } problems)
+{
+    throw new ArgumentException(string.Join("; ", problems.Select(p => $"{p.Field}: {p.Message}")));
+}
+var cores = Environment.ProcessorCount;
+Console.WriteLine($"data: {rows:N0} x {dimension} clustered vectors ({Clusters} clusters, streamed), index {description}, {shards} shards, " +
+    $"bulk chunks of {chunk:N0}, upsert batches of {upsertBatch:N0}, seal threshold {sealThreshold:N0}, training sample {trainingSample:N0}, {cores} cores");
+
+var work = Directory.CreateTempSubdirectory("vm-bulk-bench-").FullName;
+Console.CancelKeyPress += (_, _) => Directory.Delete(work, recursive: true);
+try
+{
+    var (sample, _) = SyntheticClusters.GenerateRange(0, Math.Min(rows, trainingSample), dimension, Clusters, Spread, Seed);
+    // Queries: fresh rows of the same stream (past the loaded ones), so none is stored.
+    var (queries, _) = SyntheticClusters.GenerateRange(rows + 1_000_000L, queryCount, dimension, Clusters, Spread, Seed);
+    var results = new Dictionary<string, VisualMemory.Core.Search.Neighbor[][]>();
+    // Exact top-K of every query over all rows, kept while streaming the first mode's chunks (untimed).
+    var exact = Enumerable.Range(0, queryCount).Select(_ => new List<(long Id, float Score)>()).ToArray();
+    var normalisedQueries = definition.Preprocess(queries.Data);
+    foreach (var mode in modes)
+    {
+        var objects = Path.Combine(work, mode, "objects");
+        var storage = new MemoryStorage(new LocalDirectoryObjectStore(objects), Path.Combine(work, mode, "wal"));
+        using var memory = await LocalMemory.CreateAsync(definition, settings, storage);
+        var watch = Stopwatch.StartNew();
+        await memory.TrainQuantizerAsync(sample.Data);
+        Console.WriteLine($"{mode}: quantizer trained on {sample.Rows:N0} rows in {watch.Elapsed.TotalSeconds:F1} s (not counted below)");
+
+        var timed = TimeSpan.Zero;
+        long added = 0;
+        var cpu = TimeSpan.Zero;
+        for (var start = 0; start < rows; start += chunk)
+        {
+            var count = Math.Min(chunk, rows - start);
+            var (vectors, labels) = SyntheticClusters.GenerateRange(start, count, dimension, Clusters, Spread, Seed);
+            long[] ids = [.. Enumerable.Range(start, count).Select(i => (long)i)];
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            watch.Restart();
+            if (mode == "bulk")
+            {
+                var result = await memory.BulkLoadAsync($"bench/chunk-{start / chunk:D6}", ids, labels, vectors.Data);
+                added += result.Added;
+            }
+            else
+            {
+                for (var b = 0; b < count; b += upsertBatch)
+                {
+                    var n = Math.Min(upsertBatch, count - b);
+                    await memory.UpsertAsync(ids[b..(b + n)], labels[b..(b + n)], vectors.Data.AsMemory(b * dimension, n * dimension));
+                }
+                added += count;
+            }
+            timed += watch.Elapsed;
+            cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            if (mode == modes[0])
+            {
+                var top = VisualMemory.Faiss.FaissNative.KnnInnerProduct(normalisedQueries, definition.Preprocess(vectors.Data), dimension, Math.Min(K, count));
+                for (var q = 0; q < queryCount; q++)
+                {
+                    var hits = top.IdsOf(q);
+                    var scores = top.ScoresOf(q);
+                    for (var j = 0; j < hits.Length; j++)
+                    {
+                        exact[q].Add((start + hits[j], scores[j]));
+                    }
+                    exact[q] = [.. exact[q].OrderByDescending(h => h.Score).ThenBy(h => h.Id).Take(K)];
+                }
+            }
+            Console.WriteLine($"{mode}: {start + count:N0} rows, {timed.TotalSeconds:F1} s so far");
+        }
+        if (mode == "upsert")
+        {
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            watch.Restart();
+            await memory.CheckpointAsync();
+            timed += watch.Elapsed;
+            cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        }
+        var stats = memory.StorageStats();
+        var objectBytes = Directory.EnumerateFiles(objects, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        Console.WriteLine($"{mode}: {added:N0} rows in {timed.TotalSeconds:F1} s = {added / timed.TotalSeconds:N0} items/s, " +
+            $"{added / timed.TotalSeconds / cores:N0} items/s per core, {added / cpu.TotalSeconds:N0} items per CPU-second (process CPU in the timed calls {cpu.TotalSeconds:F1} s)");
+        Console.WriteLine($"{mode}: RAM {stats.RamBytes / (double)added:F1} bytes/item, stored segments {stats.StoredSegmentBytes / (double)added:F1} bytes/item " +
+            $"({stats.StoredSegments} segments), every object {objectBytes / (double)added:F1} bytes/item, log records {stats.LogRecords}, count {memory.Count:N0}");
+        results[mode] = memory.Search(queries.Data, K);
+        var recall = Enumerable.Range(0, queryCount).Average(q => results[mode][q].Select(n => n.Id).Intersect(exact[q].Select(h => h.Id)).Count() / (double)K);
+        Console.WriteLine($"{mode}: recall@{K} against exact search, {queryCount} queries, nprobe {definition.NProbe}: {recall:P1}");
+    }
+    if (results.Count == 2)
+    {
+        var a = results[modes[0]];
+        var b = results[modes[1]];
+        var same = Enumerable.Range(0, a.Length).Average(q => a[q].Select(n => n.Id).Intersect(b[q].Select(n => n.Id)).Count() / (double)K);
+        Console.WriteLine($"top-{K} overlap, {modes[0]} vs {modes[1]}, {queryCount} queries at nprobe {definition.NProbe}: {same:P1}");
+    }
+}
+finally
+{
+    Directory.Delete(work, recursive: true);
+}
