@@ -3,7 +3,7 @@ using VisualMemory.Datasets;
 
 namespace VisualMemory.Cli;
 
-/// <summary>Dispatches `vm COMMAND [options]` and maps failures to exit codes: 2 usage, 3 data file, 4 server, 5 a --wait that timed out.</summary>
+/// <summary>Dispatches `vm COMMAND [options]` and maps failures to exit codes: 2 usage, 3 data file, 4 server, 5 a --wait that timed out, 6 a job that did not succeed.</summary>
 internal static class CliApp
 {
     public const string Usage = """
@@ -16,6 +16,11 @@ internal static class CliApp
           ingest   --memory NAME --images LISTING.jsonl [--create --model NAME [--index Flat] [--shards 4]]
                    [--batch 64] [--parallel 2] [--seal] [--source TAG]
           embed    --image FILE [--model NAME] [--summary]
+          ingest   --manifest FILE|store://KEY --memory NAME [--min-confidence C] [--labels a,b] [--chunk-rows N]
+                   [--train-sample N] [--detach]
+                   bulk-ingest job on the node (precomputed .npy embeddings or image listings, restartable);
+                   follows it with a progress bar (items/s, ETA); exit 6 when the job fails
+          jobs     [ID] [--cancel | --resume | --follow]   list jobs, show one with its bad rows, stop or resume it
           classify --memory NAME (--vector "x,y,..." | --vectors FILE --row N | --image FILE) [--k 10] [--aggregation rank]
                    [--explain] [--pruning none|hard|soft] [--residual] [--hierarchy ks|votes] [--lambda L]
           eval     --memory NAME (--queries FILE --labels FILE | --images LISTING.jsonl [--embed-batch 64] [--parallel 2])
@@ -72,7 +77,7 @@ internal static class CliApp
                 throw new UsageException($"{command} needs an action");
             }
             var rest = args[(hasAction ? 2 : 1)..];
-            var positional = command is "shards" or "nodes" ? rest.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray() : [];
+            var positional = command is "shards" or "nodes" or "jobs" ? rest.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray() : [];
             var options = new CliArguments(rest[positional.Length..]);
             if (command == "eval" && options.Flag("report"))
             {
@@ -97,6 +102,7 @@ internal static class CliApp
                 "shards" => await ShardsCommand.Run(api, args[1], positional, options, output).ConfigureAwait(false),
                 "rebalance" => await RebalanceCommand.Run(api, options, output).ConfigureAwait(false),
                 "operations" => await OperationsCommand.Run(api, output).ConfigureAwait(false),
+                "jobs" => await JobsCommand.Run(api, positional, options, output).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

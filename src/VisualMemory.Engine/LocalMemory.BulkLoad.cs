@@ -8,6 +8,23 @@ namespace VisualMemory.Engine;
 public sealed partial class LocalMemory
 {
     /// <summary>
+    /// True while the memory's index needs a trained quantizer (IVF, PQ) and has none, so a bulk load must
+    /// call <see cref="TrainQuantizerAsync"/> first; false for indexes that need no training (Flat).
+    /// </summary>
+    public bool NeedsTraining
+    {
+        get
+        {
+            if (IsTrained)
+            {
+                return false;
+            }
+            using var probe = FaissIndex.Create(Definition.Dimension, Definition.Index);
+            return !probe.IsTrained;
+        }
+    }
+
+    /// <summary>
     /// Trains the memory's quantizer (IVF centroids, PQ codebooks) on <paramref name="sample"/> (raw
     /// rows, preprocessed here like items), stores it (<c>quantizer.faiss</c>) and puts it in force, so
     /// that <see cref="BulkLoadAsync"/> can encode with it. Meant for a bulk job that samples its first

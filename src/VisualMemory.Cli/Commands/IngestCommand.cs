@@ -6,12 +6,17 @@ namespace VisualMemory.Cli.Commands;
 /// <summary>
 /// vm ingest --memory NAME --vectors FILE --labels FILE [--create --index DESC --shards N]
 /// [--id-start N] [--batch N] [--seal]: streams a vector file into a memory in batches with a progress bar;
-/// with --images LISTING.jsonl it sends images instead (<see cref="IngestImagesCommand"/>).
+/// with --images LISTING.jsonl it sends images instead (<see cref="IngestImagesCommand"/>); with --manifest it
+/// starts a bulk-ingest job on the node and follows it (<see cref="JobsCommand"/>).
 /// </summary>
 internal static class IngestCommand
 {
     public static async Task<int> Run(ApiClient api, CliArguments args, TextWriter output)
     {
+        if (args.Flag("manifest"))
+        {
+            return await JobsCommand.Start(api, args, output).ConfigureAwait(false);
+        }
         var memory = args.Required("memory");
         if (args.Flag("images"))
         {

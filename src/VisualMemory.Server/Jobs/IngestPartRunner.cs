@@ -114,10 +114,11 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
         var duplicates = 0L;
         if (kept.Count > 0)
         {
-            var result = await memory.BulkLoadAsync(kept.Ids, kept.Labels, kept.Sources, vectors,
-                $"job-{claim.Job.Id}/part-{claim.Part}/row-{chunk.FirstRow}", cancellationToken).ConfigureAwait(false);
-            added = result.Added + result.AlreadyLoaded;
-            duplicates = result.Duplicates;
+            var result = await memory.BulkLoadAsync($"job-{claim.Job.Id}/part-{claim.Part}/row-{chunk.FirstRow}", kept.Ids, kept.Labels, vectors,
+                kept.Sources, cancellationToken).ConfigureAwait(false);
+            // A chunk registered before its worker died counts what that run added, not duplicates of itself.
+            added = result.Added + result.PreviouslyAdded;
+            duplicates = result.Duplicates + (result.AlreadyLoadedRows - result.PreviouslyAdded);
         }
         var samples = progress.BadSamples.Concat(bad.OrderBy(b => b.Row)).Take(IngestProgress.MaxSamples).ToList();
         return progress with

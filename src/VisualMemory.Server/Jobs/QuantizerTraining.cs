@@ -56,7 +56,7 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
                 throw new InvalidOperationException($"memory '{memory.Definition.Name}' needs its quantizer trained and the job's embedding parts give no usable rows to train on; train it first (load a sample, then POST .../seal)");
             }
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await memory.TrainQuantizerAsync([.. sample], cancellationToken).ConfigureAwait(false);
+            await memory.TrainQuantizerAsync(sample.ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
             LogTrained(memory.Definition.Name, rows, clock.Elapsed.TotalSeconds);
             await jobs.SetJobDataAsync(job.Id, JsonSerializer.Serialize(new { quantizerTrainedOnRows = rows, trainingSeconds = clock.Elapsed.TotalSeconds }, IngestPartRunner.Json), CancellationToken.None).ConfigureAwait(false);
         }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using VisualMemory.Server.Tests.Durability;
+using VisualMemory.TestSupport;
 
 namespace VisualMemory.Server.Tests.Jobs;
 
@@ -21,7 +21,7 @@ public sealed class IngestJobTests : IDisposable
     {
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _directory };
         using var process = Process.Start(start)!;
-        process.StandardInput.Write("import numpy as np, json\n" + code.Replace("\n            ", "\n", StringComparison.Ordinal));
+        process.StandardInput.Write("import numpy as np, json\n" + code);
         process.StandardInput.Close();
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
