@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using VisualMemory.Core.Search;
 using VisualMemory.Datasets;
 using VisualMemory.Engine;
 using VisualMemory.Engine.Durability;
@@ -30,6 +31,12 @@ const int Clusters = 1000;
 const double Spread = 0.7;
 const int Seed = 1;
 const int K = 10;
+// latent=N: rows vary along an N-dimensional subspace (like image embeddings) instead of isotropic noise.
+var latent = Option("latent", 0);
+int[] nprobes = options.TryGetValue("nprobes", out var np) ? [.. np.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] : [];
+(VectorSet Vectors, string[] Labels) Rows(long first, int count) => latent > 0
+    ? SyntheticClusters.GenerateRange(first, count, dimension, Clusters, Spread, Seed, latent)
+    : SyntheticClusters.GenerateRange(first, count, dimension, Clusters, Spread, Seed);
 
 var settings = new MemorySettings { SealThreshold = sealThreshold, TrainingSampleSize = trainingSample };
 var definition = new MemoryDefinition("bulk-bench", dimension, description, Shards: shards, NProbe: 32);
@@ -45,10 +52,10 @@ var work = Directory.CreateTempSubdirectory("vm-bulk-bench-").FullName;
 Console.CancelKeyPress += (_, _) => Directory.Delete(work, recursive: true);
 try
 {
-    var (sample, _) = SyntheticClusters.GenerateRange(0, Math.Min(rows, trainingSample), dimension, Clusters, Spread, Seed);
+    var (sample, _) = Rows(0, Math.Min(rows, trainingSample));
     // Queries: fresh rows of the same stream (past the loaded ones), so none is stored.
-    var (queries, _) = SyntheticClusters.GenerateRange(rows + 1_000_000L, queryCount, dimension, Clusters, Spread, Seed);
-    var results = new Dictionary<string, VisualMemory.Core.Search.Neighbor[][]>();
+    var (queries, _) = Rows(rows + 1_000_000L, queryCount);
+    var results = new Dictionary<string, Neighbor[][]>();
     // Exact top-K of every query over all rows, kept while streaming the first mode's chunks (untimed).
     var exact = Enumerable.Range(0, queryCount).Select(_ => new List<(long Id, float Score)>()).ToArray();
     var normalisedQueries = definition.Preprocess(queries.Data);
@@ -67,7 +74,7 @@ try
         for (var start = 0; start < rows; start += chunk)
         {
             var count = Math.Min(chunk, rows - start);
-            var (vectors, labels) = SyntheticClusters.GenerateRange(start, count, dimension, Clusters, Spread, Seed);
+            var (vectors, labels) = Rows(start, count);
             long[] ids = [.. Enumerable.Range(start, count).Select(i => (long)i)];
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             watch.Restart();
@@ -120,6 +127,26 @@ try
         results[mode] = memory.Search(queries.Data, K);
         var recall = Enumerable.Range(0, queryCount).Average(q => results[mode][q].Select(n => n.Id).Intersect(exact[q].Select(h => h.Id)).Count() / (double)K);
         Console.WriteLine($"{mode}: recall@{K} against exact search, {queryCount} queries, nprobe {definition.NProbe}: {recall:P1}");
+        Console.WriteLine($"{mode}: process working set {Environment.WorkingSet / (double)added:F1} bytes/item ({Environment.WorkingSet / 1e9:F2} GB)");
+        // Recall and latency by nprobe: one query at a time (the latency a caller sees on this node) and all at once.
+        foreach (var probes in nprobes)
+        {
+            var single = new double[queryCount];
+            Neighbor[][] found = new Neighbor[queryCount][];
+            for (var q = 0; q < queryCount; q++)
+            {
+                watch.Restart();
+                found[q] = memory.Search(queries.Data.AsSpan(q * dimension, dimension), K, probes)[0];
+                single[q] = watch.Elapsed.TotalMilliseconds;
+            }
+            watch.Restart();
+            memory.Search(queries.Data, K, probes);
+            var batchSeconds = watch.Elapsed.TotalSeconds;
+            Array.Sort(single);
+            var r = Enumerable.Range(0, queryCount).Average(q => found[q].Select(n => n.Id).Intersect(exact[q].Select(h => h.Id)).Count() / (double)K);
+            Console.WriteLine($"{mode}: nprobe {probes,4}: recall@{K} {r:P1}, one query p50 {single[queryCount / 2]:F2} ms p90 {single[queryCount * 9 / 10]:F2} ms, " +
+                $"batch of {queryCount} {queryCount / batchSeconds:N0} queries/s");
+        }
     }
     if (results.Count == 2)
     {
