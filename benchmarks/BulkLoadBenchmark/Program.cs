@@ -108,7 +108,9 @@ try
                     exact[q] = [.. exact[q].OrderByDescending(h => h.Score).ThenBy(h => h.Id).Take(K)];
                 }
             }
-            Console.WriteLine($"{mode}: {start + count:N0} rows, {timed.TotalSeconds:F1} s so far");
+            var gc = GC.GetGCMemoryInfo();
+            Console.WriteLine($"{mode}: {start + count:N0} rows, {timed.TotalSeconds:F1} s so far; working set {Environment.WorkingSet / 1e9:F2} GB, " +
+                $"managed heap {GC.GetTotalMemory(false) / 1e9:F2} GB (committed {gc.TotalCommittedBytes / 1e9:F2} GB), memory's own estimate {memory.StorageStats().RamBytes / 1e9:F2} GB");
         }
         if (mode == "upsert")
         {
