@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using VisualMemory.Engine.Metrics;
 using VisualMemory.Core.Hierarchy;
 using VisualMemory.Core.Labels;
 using VisualMemory.Core.Linear;
@@ -467,10 +469,19 @@ public sealed partial class LocalMemory : IDisposable
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, _shards.Length, nameof(shards));
         }
         var perShard = new Neighbor[searched.Count][][];
+        var searchStart = Stopwatch.GetTimestamp();
         for (var s = 0; s < searched.Count; s++)
         {
+            var shardStart = Stopwatch.GetTimestamp();
             perShard[s] = _shards[searched[s]].Search(normalised, k, probe, mode);
+            if (EngineMetrics.ShardSearchDuration.Enabled)
+            {
+                EngineMetrics.ShardSearchDuration.Record(Stopwatch.GetElapsedTime(shardStart).TotalSeconds,
+                    new KeyValuePair<string, object?>("memory", Definition.Name), new KeyValuePair<string, object?>("shard", ShardLabel(searched[s])));
+            }
         }
+        EngineMetrics.RecordStage("shard_search", searchStart);
+        var mergeStart = Stopwatch.GetTimestamp();
         var nq = normalised.Length / d;
         var merged = new Neighbor[nq][];
         var lists = new IReadOnlyList<Neighbor>[searched.Count];
@@ -482,8 +493,18 @@ public sealed partial class LocalMemory : IDisposable
             }
             merged[q] = TopKMerger.Merge(lists, k);
         }
+        EngineMetrics.RecordStage("merge", mergeStart);
         return merged;
     }
+
+    /// <summary>
+    /// The shard number as metrics label it: a replica's one-shard memory reports the cluster's shard number
+    /// (<see cref="MetricsShardOffset"/>), so a shard host's series name the shard operators know.
+    /// </summary>
+    private string ShardLabel(int shard) => (shard + MetricsShardOffset).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Added to local shard numbers in metric labels; a hosted replica sets its cluster shard number.</summary>
+    public int MetricsShardOffset { get; set; }
 
     /// <summary>
     /// Seals every shard's growing segment now, training the quantizer first if it is not trained.

@@ -8,6 +8,7 @@ using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Cluster.Replication;
 using VisualMemory.Server.Endpoints;
 using VisualMemory.Server.Http;
+using VisualMemory.Server.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -78,6 +79,8 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     // than a generic parse error.
     options.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
 });
+// Metrics: /metrics in the Prometheus text format (docs/operations.md, Monitoring).
+builder.Services.AddNodeMetrics();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 
@@ -85,6 +88,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapOpenApi();
+app.MapNodeMetrics();
 app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
 app.MapMemoryEndpoints();
 app.MapItemEndpoints();

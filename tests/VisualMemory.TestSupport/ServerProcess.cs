@@ -167,7 +167,8 @@ public sealed class ServerProcess : IDisposable
         return server;
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free at the moment of asking (another process may take it before the caller binds it).</summary>
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

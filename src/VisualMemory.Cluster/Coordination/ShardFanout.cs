@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using VisualMemory.Cluster.Protocol;
 using VisualMemory.Cluster.Transport;
 using VisualMemory.Core.Pruning;
@@ -91,6 +92,11 @@ public class ShardFanout(ShardSearchClient client, TimeSpan perShardTimeout)
             }
         }
 
+        if (retries > 0)
+        {
+            FanoutMetrics.Retries.Add(retries);
+        }
+        var mergeStart = Stopwatch.GetTimestamp();
         var decoded = answers.Select(a => ShardSearchCodec.Decode(a, internLabel)).ToList();
         var merged = new Neighbor[nq][];
         var lists = new IReadOnlyList<Neighbor>[decoded.Count];
@@ -102,6 +108,7 @@ public class ShardFanout(ShardSearchClient client, TimeSpan perShardTimeout)
             }
             merged[q] = TopKMerger.Merge(lists, k);
         }
+        FanoutMetrics.RecordMerge(mergeStart);
         missing.Sort();
         return new FanoutResult(merged, missing, retries);
     }

@@ -54,6 +54,9 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     /// <summary>Requests waiting (not counting the batch being run).</summary>
     public int QueueDepth => _queue.Reader.Count;
 
+    /// <summary>Requests the queue holds at most; more are refused.</summary>
+    public int QueueCapacity => _options.QueueCapacity;
+
     /// <summary>Model runs so far and the rows they carried, for batch-size metrics.</summary>
     public (long Runs, long Rows) Totals => (Interlocked.Read(ref _runs), Interlocked.Read(ref _completed));
 
@@ -156,6 +159,16 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
 
     private void Run(List<Request> batch)
     {
+        var runStart = Stopwatch.GetTimestamp();
+        if (EmbeddingMetrics.StageDuration.Enabled)
+        {
+            var stage = new KeyValuePair<string, object?>("stage", "queue_wait");
+            foreach (var request in batch)
+            {
+                EmbeddingMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(request.Queued, runStart).TotalSeconds, stage);
+            }
+        }
+        EmbeddingMetrics.BatchSize.Record(batch.Count);
         var input = new float[batch.Count * InputLength];
         for (var i = 0; i < batch.Count; i++)
         {
@@ -165,6 +178,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
         try
         {
             output = _run(input, batch.Count);
+            EmbeddingMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(runStart).TotalSeconds, new KeyValuePair<string, object?>("stage", "embed"));
             if (output.Length != batch.Count * OutputLength)
             {
                 throw new InvalidOperationException($"the model returned {output.Length} floats for {batch.Count} rows of {OutputLength}");
@@ -185,6 +199,9 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
 
     private sealed record Request(float[] Input, CancellationToken Cancellation)
     {
+        /// <summary>When it was queued (<see cref="Stopwatch.GetTimestamp"/>), for the queue-wait metric.</summary>
+        public long Queued { get; } = Stopwatch.GetTimestamp();
+
         public TaskCompletionSource<float[]> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using VisualMemory.Engine.Metrics;
 using VisualMemory.Core.Aggregation;
 using VisualMemory.Core.Hierarchy;
 using VisualMemory.Core.Linear;
@@ -56,7 +58,9 @@ public static class MemoryClassifier
 
     private static ClassifyOutcome Aggregate(LocalMemory memory, float[] query, Neighbor[] neighbors, ClassifyOptions options, LinearHead? head)
     {
+        var aggregateStart = Stopwatch.GetTimestamp();
         var result = KnnClassifier.Classify(neighbors, options.Aggregation);
+        EngineMetrics.RecordStage("aggregate", aggregateStart);
         var explained = options.Explain ? Explain(memory, neighbors, result.Weights) : null;
         if (options.Lambda is not { } lambda)
         {

@@ -34,6 +34,9 @@ internal sealed class ClusterSnapshot
     /// <summary>When the reading was taken (this node's clock: only used to decide when to read again).</summary>
     public DateTimeOffset TakenAt { get; }
 
+    /// <summary>Every registered node, alive or not (metrics count them by role and liveness).</summary>
+    public IEnumerable<NodeRecord> Nodes => _nodes.Values;
+
     /// <summary>Every memory, by name.</summary>
     public IEnumerable<MemoryRecord> Memories => _memories.Values.OrderBy(m => m.Name, StringComparer.Ordinal);
 

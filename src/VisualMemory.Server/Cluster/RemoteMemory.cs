@@ -54,7 +54,11 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
     {
         ArgumentNullException.ThrowIfNull(fanout);
         var queries = Definition.Preprocess(rows);
-        return await fanout.SearchAsync(Definition.Name, Definition.Dimension, queries, k, nprobe ?? 0, pruning, Placement, Labels.GetOrAdd, cancellationToken).ConfigureAwait(false);
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = await fanout.SearchAsync(Definition.Name, Definition.Dimension, queries, k, nprobe ?? 0, pruning, Placement, Labels.GetOrAdd, cancellationToken).ConfigureAwait(false);
+        // The whole fan-out as the coordinator waits for it: coalescing, network, the hosts' searches and the merge.
+        VisualMemory.Engine.Metrics.EngineMetrics.RecordStage("fanout", start);
+        return result;
     }
 
     /// <summary>The label names of hits, in this coordinator's vocabulary.</summary>

@@ -22,6 +22,18 @@ internal sealed partial class EmbeddingModels(IOptions<EmbeddingSettings> option
     /// <summary>Configured model names.</summary>
     public IReadOnlyCollection<string> Names => options.Value.Models.Keys;
 
+    /// <summary>Models loaded so far (loading stays lazy: metrics must not load a model to report on it).</summary>
+    public IReadOnlyList<LoadedModel> Loaded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _models.Values.Where(m => m.IsValueCreated && m.Value.Model is not null).Select(m => m.Value.Model!)];
+            }
+        }
+    }
+
     /// <summary>The model configured under <paramref name="name"/>, loading it if needed.</summary>
     /// <exception cref="EmbeddingUnavailableException">Not configured here (404), or it failed to load (503).</exception>
     public LoadedModel Get(string name)

@@ -18,6 +18,7 @@ internal sealed class ImageEmbedder(IOptions<EmbeddingSettings> options)
         ArgumentNullException.ThrowIfNull(model);
         var spec = model.Spec;
         // Resize the shorter side and crop to a square of that side; the tensor step takes the spec's crop from its centre.
+        var decodeStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var decoded = ImageDecoder.Decode(image.Span, new ImageDecodeOptions
         {
             TargetWidth = spec.ResizeShorterSide,
@@ -28,6 +29,7 @@ internal sealed class ImageEmbedder(IOptions<EmbeddingSettings> options)
         });
         var tensor = new float[spec.InputLength];
         ImageTensor.Write(decoded.Pixels.Span, decoded.Width, decoded.Height, spec, tensor);
+        VisualMemory.Engine.Metrics.EngineMetrics.RecordStage("decode", decodeStart);
         return await model.Batcher.EmbedAsync(tensor, cancellationToken).ConfigureAwait(false);
     }
 }

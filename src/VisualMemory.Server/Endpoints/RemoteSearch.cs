@@ -106,7 +106,9 @@ internal static class RemoteSearch
         {
             return Problems.Conflict("Cannot classify.", $"memory '{memory.Definition.Name}' holds no items to classify against");
         }
+        var aggregateStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var classification = KnnClassifier.Classify(neighbors, aggregation);
+        VisualMemory.Engine.Metrics.EngineMetrics.RecordStage("aggregate", aggregateStart);
         return Results.Ok(new ClassifyResponse(
             memory.Labels[classification.Label!.Value], classification.Confidence,
             classification.Scores.ToDictionary(s => memory.Labels[s.Label], s => s.Score), null, null, null, null));

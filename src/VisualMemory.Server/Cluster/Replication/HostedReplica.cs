@@ -69,6 +69,8 @@ internal sealed class HostedReplica(string memory, int shard, long epoch, string
         await _apply.WaitAsync().ConfigureAwait(false);
         try
         {
+            // The copy is a one-shard memory: its shard-search metrics name the cluster's shard number instead of 0.
+            data.MetricsShardOffset = Shard;
             Volatile.Write(ref _data, data);
             // Writes the copy already holds are applied again: each sets or deletes whole items by id, so
             // replaying a suffix of the history over a state that includes it ends in the same state.
