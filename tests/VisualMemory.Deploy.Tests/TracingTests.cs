@@ -83,6 +83,38 @@ public sealed class TracingTests(PostgresFixture postgres) : IClassFixture<Postg
         Assert.Equal("coord", chain[^1].Node);
     }
 
+    [Fact]
+    public async Task An_embedded_image_is_traced_through_decode_and_the_model_run()
+    {
+        using var receiver = new OtlpReceiver();
+        using var node = await ServerProcess.StartAsync(Path.Combine(_root, "embed"),
+        [
+            "--Embedding:Models:demo:Path", RepositoryFiles.PathOf("models/demo/demo-model.onnx"),
+            "--Embedding:Models:demo:Spec", RepositoryFiles.PathOf("models/demo/demo-model.spec.json"),
+            $"--Telemetry:OtlpEndpoint={receiver.Endpoint}/v1/traces", "--Telemetry:BatchDelayMilliseconds=200", "--Logging:LogLevel:Default=Warning",
+        ], TimeSpan.FromSeconds(60));
+        var pixels = Enumerable.Range(0, 28 * 28).Select(i => (byte)(i * 7 % 256)).ToArray();
+        using var image = new ByteArrayContent(VisualMemory.Datasets.PngWriter.Greyscale(pixels, 28, 28));
+        image.Headers.ContentType = new("image/png");
+        using (var response = await node.Client.PostAsync(new Uri("/v1/embed?model=demo", UriKind.Relative), image))
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        }
+
+        List<ReceivedSpan> trace = [];
+        await Until(() =>
+        {
+            var embed = receiver.Spans.FirstOrDefault(s => s.Name == "embed");
+            trace = embed is null ? [] : [.. receiver.Spans.Where(s => s.TraceId == embed.TraceId)];
+            return Task.FromResult(trace.Any(s => s.Name == "embed decode") && trace.Any(s => s.Name == "embed model-run") && trace.Any(s => s.ParentSpanId.Length == 0));
+        }, () => $"spans received: {string.Join(", ", receiver.Spans.Select(s => s.Name))}");
+        var embedSpan = trace.Single(s => s.Name == "embed");
+        Assert.Equal(embedSpan.SpanId, trace.Single(s => s.Name == "embed decode").ParentSpanId);
+        Assert.Equal(embedSpan.SpanId, trace.Single(s => s.Name == "embed model-run").ParentSpanId);
+        // Under the request's server span (continued by ASP.NET Core), the trace's root.
+        Assert.Equal("", trace.Single(s => s.SpanId == embedSpan.ParentSpanId).ParentSpanId);
+    }
+
     private static async Task Until(Func<Task<bool>> condition, Func<string>? what = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
