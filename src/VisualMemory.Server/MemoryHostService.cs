@@ -8,7 +8,7 @@ namespace VisualMemory.Server;
 /// checkpoints everything into object storage before freeing the catalog. Durability does not depend
 /// on the stop: every acknowledged write is already in a write-ahead log.
 /// </summary>
-internal sealed partial class MemoryHostService(MemoryCatalog catalog, ILogger<MemoryHostService> logger) : BackgroundLoopService
+internal sealed partial class MemoryHostService(MemoryCatalog catalog, Health.NodeReadiness readiness, ILogger<MemoryHostService> logger) : BackgroundLoopService
 {
     protected override async Task<bool> StartingAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +22,7 @@ internal sealed partial class MemoryHostService(MemoryCatalog catalog, ILogger<M
             var count = memory.Count;
             LogLoaded(memory.Definition.Name, count);
         }
+        readiness.MarkMemoriesLoaded();
         return true;
     }
 

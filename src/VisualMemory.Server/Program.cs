@@ -34,6 +34,7 @@ builder.Services.AddSingleton(_ => new EmbeddingClient(TimeSpan.FromMilliseconds
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingWorkers>();
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingService>();
 builder.Services.AddSingleton<QueryBody>();
+builder.Services.AddSingleton(new VisualMemory.Server.Health.NodeReadiness(TimeProvider.System));
 builder.Services.AddHostedService<MemoryHostService>();
 // Membership starts after the memories are loaded and stops before they are checkpointed.
 var clusterSection = builder.Configuration.GetSection("Cluster");
@@ -50,7 +51,9 @@ builder.Services.AddSingleton<IClusterStore>(_ =>
     return new SqliteClusterStore(Path.Combine(nodeStorage.DataDirectory, "cluster.db"));
 });
 builder.Services.AddSingleton<IJobStore>(services => (IJobStore)services.GetRequiredService<IClusterStore>());
-builder.Services.AddSingleton(NodeListeners.Identity(builder, cluster));
+var identity = NodeListeners.Identity(builder, cluster);
+builder.Services.AddSingleton(identity);
+builder.AddNodeTracing(identity.Name);
 builder.Services.AddHostedService<ClusterMembershipService>();
 builder.Services.AddSingleton<ClusterView>();
 builder.Services.AddSingleton<ReplicaRegistry>();
@@ -90,6 +93,7 @@ app.UseStatusCodePages();
 app.MapOpenApi();
 app.MapNodeMetrics();
 app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+VisualMemory.Server.Health.HealthEndpoints.MapReadinessEndpoint(app);
 app.MapMemoryEndpoints();
 app.MapItemEndpoints();
 app.MapQueryEndpoints();

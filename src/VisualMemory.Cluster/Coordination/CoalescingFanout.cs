@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using VisualMemory.Cluster.Transport;
+using VisualMemory.Core.Diagnostics;
 using VisualMemory.Core.Pruning;
 
 namespace VisualMemory.Cluster.Coordination;
@@ -179,6 +180,13 @@ public sealed class CoalescingFanout : ShardFanout
                 }));
             }
             var rows = batch.Count == 1 ? batch[0].Queries : Concatenate(batch);
+            // The drain runs without any caller's context (above), so the batch's span names its parent: the
+            // first caller's span, with a link to every other caller's, so each trace finds the shared fan-out.
+            using var activity = batch[0].Caller == default && batch.All(s => s.Caller == default) ? null
+                : Tracing.Source.StartActivity("fanout batch", ActivityKind.Internal, batch[0].Caller,
+                    links: batch.Skip(1).Where(s => s.Caller != default).Select(s => new ActivityLink(s.Caller)));
+            activity?.SetTag("vm.memory", key.Memory);
+            activity?.SetTag("vm.callers", batch.Count);
             var result = await base.SearchAsync(key.Memory, key.Dimension, rows, key.K, key.Nprobe, key.Pruning, lane.Placement, key.InternLabel, abandon.Token)
                 .ConfigureAwait(false);
             var offset = 0;
@@ -262,5 +270,8 @@ public sealed class CoalescingFanout : ShardFanout
         public long Queued { get; } = queued;
 
         public TaskCompletionSource<FanoutResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The caller's span when it searched (default when not traced): the batch's spans join its trace.</summary>
+        public ActivityContext Caller { get; } = Activity.Current?.Context ?? default;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VisualMemory.Core.Diagnostics;
 using VisualMemory.Cluster.Protocol;
 using VisualMemory.Cluster.Transport;
 using VisualMemory.Core.Pruning;
@@ -65,6 +66,11 @@ public class ShardFanout(ShardSearchClient client, TimeSpan perShardTimeout)
                 request.Queries.Add(queries);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(perShardTimeout);
+                // One span per node call; current while the HTTP/2 request is sent, so the client puts its
+                // context in traceparent and the shard host's span becomes its child.
+                using var activity = Tracing.Source.StartActivity("fanout shard-search", ActivityKind.Client);
+                activity?.SetTag("vm.node", group.Key.ToString());
+                activity?.SetTag("vm.shards", string.Join(',', group.Value.Select(s => s.Shard)));
                 try
                 {
                     return (group.Value, Response: await client.SearchAsync(group.Key, request, timeout.Token).ConfigureAwait(false));
@@ -72,6 +78,7 @@ public class ShardFanout(ShardSearchClient client, TimeSpan perShardTimeout)
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or OperationCanceledException or IOException)
                 {
                     // The node failed or was too slow: its shards go to their next replica.
+                    activity?.SetStatus(ActivityStatusCode.Error, e.Message);
                     return (group.Value, Response: (ShardSearchResponse?)null);
                 }
             }).ToList();

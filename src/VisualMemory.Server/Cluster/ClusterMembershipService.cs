@@ -12,7 +12,8 @@ namespace VisualMemory.Server.Cluster;
 /// judged by the database clock.
 /// </summary>
 internal sealed partial class ClusterMembershipService(
-    IClusterStore store, IOptions<ClusterSettings> options, NodeIdentity identity, MemoryCatalog catalog, Replication.ReplicaRegistry replicas, ILogger<ClusterMembershipService> logger)
+    IClusterStore store, IOptions<ClusterSettings> options, NodeIdentity identity, MemoryCatalog catalog, Replication.ReplicaRegistry replicas,
+    Health.NodeReadiness readiness, ILogger<ClusterMembershipService> logger)
     : BackgroundLoopService
 {
     protected override async Task<bool> StartingAsync(CancellationToken cancellationToken)
@@ -21,6 +22,7 @@ internal sealed partial class ClusterMembershipService(
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         await store.RegisterNodeAsync(identity.Name, identity.Address, settings.Roles, Lease, cancellationToken).ConfigureAwait(false);
         LogRegistered(identity.Name, identity.Address, settings.Roles);
+        readiness.MarkControlPlaneContact();
         if (!settings.Distributed)
         {
             // Embedded: the node's whole memories are the placement. In cluster mode memories live as
@@ -60,6 +62,7 @@ internal sealed partial class ClusterMembershipService(
                     LogRejoined(identity.Name);
                     await store.RegisterNodeAsync(identity.Name, identity.Address, settings.Roles, Lease, stopping).ConfigureAwait(false);
                 }
+                readiness.MarkControlPlaneContact();
                 if (settings.Roles.HasFlag(NodeRoles.ShardHost) && !settings.Distributed)
                 {
                     await ReportReadyReplicasAsync(stopping).ConfigureAwait(false);
@@ -85,6 +88,7 @@ internal sealed partial class ClusterMembershipService(
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // The database may be briefly unreachable; the lease tolerates missed beats.
+                readiness.MarkControlPlaneFailure(e.Message);
                 LogStoreFailed(e.Message);
             }
         }

@@ -95,6 +95,33 @@ internal sealed partial class EmbeddingModels(IOptions<EmbeddingSettings> option
         return model;
     }
 
+    /// <summary>
+    /// For readiness: each configured model that is neither loaded nor loadable, with why. A model is loaded on
+    /// first use; one not used yet counts as loadable while its file exists (loading it here would make a probe
+    /// take seconds and hold the model's memory on nodes that never embed).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Unready()
+    {
+        var unready = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, settings) in options.Value.Models)
+        {
+            Lazy<(LoadedModel? Model, string? Error)>? entry;
+            lock (_gate)
+            {
+                _models.TryGetValue(name, out entry);
+            }
+            if (entry is { IsValueCreated: true } && entry.Value.Error is { } error)
+            {
+                unready[name] = $"failed to load: {error}";
+            }
+            else if (entry is not { IsValueCreated: true } && !File.Exists(settings.Path))
+            {
+                unready[name] = $"model file not found: '{settings.Path}'";
+            }
+        }
+        return unready;
+    }
+
     // A host disposed synchronously (the test host is) must free the sessions too, not leave them to finalizers.
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 

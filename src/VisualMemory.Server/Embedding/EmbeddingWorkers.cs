@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using VisualMemory.Core.Diagnostics;
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -84,6 +86,10 @@ internal sealed partial class EmbeddingWorkers(
         for (var i = 0; i < usable.Count; i++)
         {
             var worker = usable[(first + i) % usable.Count];
+            // One span per worker tried; current during the call so the worker's spans join this trace.
+            using var activity = Tracing.Source.StartActivity("fanout embed", ActivityKind.Client);
+            activity?.SetTag("vm.node", worker.ToString());
+            activity?.SetTag("vm.model", model);
             try
             {
                 var response = await client.EmbedAsync(worker, request, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using VisualMemory.Core.Diagnostics;
 using Microsoft.Extensions.Options;
 using VisualMemory.Embedding.Preprocessing;
 using VisualMemory.Imaging;
@@ -18,18 +19,26 @@ internal sealed class ImageEmbedder(IOptions<EmbeddingSettings> options)
         ArgumentNullException.ThrowIfNull(model);
         var spec = model.Spec;
         // Resize the shorter side and crop to a square of that side; the tensor step takes the spec's crop from its centre.
-        var decodeStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        var decoded = ImageDecoder.Decode(image.Span, new ImageDecodeOptions
-        {
-            TargetWidth = spec.ResizeShorterSide,
-            TargetHeight = spec.ResizeShorterSide,
-            Mode = ResizeMode.ShorterSideThenCenterCrop,
-            MaxBytes = options.Value.MaxImageBytes,
-            MaxPixels = options.Value.MaxImagePixels,
-        });
         var tensor = new float[spec.InputLength];
-        ImageTensor.Write(decoded.Pixels.Span, decoded.Width, decoded.Height, spec, tensor);
-        VisualMemory.Engine.Metrics.EngineMetrics.RecordStage("decode", decodeStart);
+        using (var decode = Tracing.Source.StartActivity("embed decode"))
+        {
+            var decodeStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var decoded = ImageDecoder.Decode(image.Span, new ImageDecodeOptions
+            {
+                TargetWidth = spec.ResizeShorterSide,
+                TargetHeight = spec.ResizeShorterSide,
+                Mode = ResizeMode.ShorterSideThenCenterCrop,
+                MaxBytes = options.Value.MaxImageBytes,
+                MaxPixels = options.Value.MaxImagePixels,
+            });
+            decode?.SetTag("vm.image.bytes", image.Length);
+            ImageTensor.Write(decoded.Pixels.Span, decoded.Width, decoded.Height, spec, tensor);
+            VisualMemory.Engine.Metrics.EngineMetrics.RecordStage("decode", decodeStart);
+        }
+        // The batcher runs the model for many requests at once: this span covers this image's wait in the
+        // queue plus the shared run, which is what a caller's latency is made of.
+        using var run = Tracing.Source.StartActivity("embed model-run");
+        run?.SetTag("vm.model", model.Name);
         return await model.Batcher.EmbedAsync(tensor, cancellationToken).ConfigureAwait(false);
     }
 }

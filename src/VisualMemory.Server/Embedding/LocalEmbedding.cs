@@ -1,3 +1,4 @@
+using VisualMemory.Core.Diagnostics;
 using VisualMemory.Imaging;
 
 namespace VisualMemory.Server.Embedding;
@@ -15,6 +16,10 @@ internal sealed class LocalEmbedding(ImageEmbedder embedder)
     public async Task<float[][]> EmbedAsync(LoadedModel model, IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(model);
+        using var activity = Tracing.Source.StartActivity("embed");
+        activity?.SetTag("vm.model", model.Name);
+        activity?.SetTag("vm.images", images.Count);
         // All images go to the batcher at once, so one request's images share model runs with each other and with other requests.
         if (images.Count == 1)
         {

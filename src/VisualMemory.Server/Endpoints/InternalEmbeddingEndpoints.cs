@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using VisualMemory.Core.Diagnostics;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using VisualMemory.Cluster.Protocol;
@@ -23,6 +25,8 @@ internal static class InternalEmbeddingEndpoints
     private static async Task<IResult> Embed(HttpRequest request, EmbeddingModels models, LocalEmbedding local, NodeIdentity identity,
         IOptions<EmbeddingSettings> settings, IOptions<ApiSettings> api, CancellationToken cancellationToken)
     {
+        // A child of the ASP.NET Core request span, itself continued from the caller's traceparent.
+        using var activity = Tracing.Source.StartActivity("internal embed", ActivityKind.Server);
         var (input, problem) = await InternalBody.ReadAsync(request, EmbedRequest.Parser, api.Value).ConfigureAwait(false);
         if (input is null)
         {

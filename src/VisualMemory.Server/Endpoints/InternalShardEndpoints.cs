@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using VisualMemory.Core.Diagnostics;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using VisualMemory.Cluster.Protocol;
@@ -25,12 +27,16 @@ internal static class InternalShardEndpoints
 
     private static async Task<IResult> Search(HttpRequest request, MemoryCatalog catalog, ReplicaRegistry replicas, IOptions<ApiSettings> settings)
     {
+        // A child of the ASP.NET Core request span, itself continued from the coordinator's traceparent.
+        using var activity = Tracing.Source.StartActivity("internal shard-search", ActivityKind.Server);
         var limits = settings.Value;
         var (input, problem) = await InternalBody.ReadAsync(request, ShardSearchRequest.Parser, limits).ConfigureAwait(false);
         if (input is null)
         {
             return problem!;
         }
+        activity?.SetTag("vm.memory", input.Memory);
+        activity?.SetTag("vm.shards", string.Join(',', input.Shards));
         var whole = catalog.Find(input.Memory);
         // A distributed memory: the shards asked for, each a replica hosted here.
         var hosted = whole is null ? input.Shards.Select(s => replicas.Find(input.Memory, s)).ToList() : [];

@@ -1,3 +1,4 @@
+using VisualMemory.Core.Diagnostics;
 using Microsoft.Extensions.Options;
 using VisualMemory.Cluster.Coordination;
 using VisualMemory.ControlPlane;
@@ -30,6 +31,8 @@ internal static class QueryEndpoints
     private static async Task<IResult> Search(string name, HttpRequest request, QueryBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
         ClusterView view, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
+        using var activity = Tracing.Source.StartActivity("search");
+        activity?.SetTag("vm.memory", name);
         if (await RemoteSearch.FindAsync(name, catalog, view, clusterSettings.Value, cancellationToken).ConfigureAwait(false) is { } remote)
         {
             return await RemoteSearch.SingleAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
@@ -47,6 +50,8 @@ internal static class QueryEndpoints
     private static async Task<IResult> SearchBatch(string name, HttpRequest request, JsonBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
         ClusterView view, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
+        using var activity = Tracing.Source.StartActivity("search batch");
+        activity?.SetTag("vm.memory", name);
         if (await RemoteSearch.FindAsync(name, catalog, view, clusterSettings.Value, cancellationToken).ConfigureAwait(false) is { } remote)
         {
             return await RemoteSearch.BatchAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);
@@ -78,6 +83,8 @@ internal static class QueryEndpoints
     private static async Task<IResult> Classify(string name, HttpRequest request, QueryBody body, MemoryCatalog catalog, IOptions<ApiSettings> settings,
         ClusterView view, ShardFanout fanout, IOptions<ClusterSettings> clusterSettings, CancellationToken cancellationToken)
     {
+        using var activity = Tracing.Source.StartActivity("classify");
+        activity?.SetTag("vm.memory", name);
         if (await RemoteSearch.FindAsync(name, catalog, view, clusterSettings.Value, cancellationToken).ConfigureAwait(false) is { } remote)
         {
             return await RemoteSearch.ClassifyAsync(remote, request, body, fanout, settings.Value, clusterSettings.Value, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using VisualMemory.Core.Diagnostics;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -95,6 +96,11 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
     private async Task<IngestProgress> LoadChunkAsync(LocalMemory memory, IngestJobSpec spec, PartClaim claim, DatasetPart part, IngestChunk chunk,
         IngestProgress progress, CancellationToken cancellationToken)
     {
+        using var activity = Tracing.Source.StartActivity("ingest chunk");
+        activity?.SetTag("vm.job", claim.Job.Id);
+        activity?.SetTag("vm.part", claim.Part);
+        activity?.SetTag("vm.first_row", chunk.FirstRow);
+        activity?.SetTag("vm.rows", chunk.RowsRead);
         var bad = new List<BadRow>(chunk.Errors.Select(e => new BadRow(e.Row, e.Message)));
         var (kept, filtered) = spec.Filter.Apply(chunk);
         float[] vectors;
