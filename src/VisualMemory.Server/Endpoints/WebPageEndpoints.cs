@@ -34,9 +34,13 @@ internal static class WebPageEndpoints
             .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal))
             .ToDictionary(n => n[ResourcePrefix.Length..], n => Read(assembly, n), StringComparer.Ordinal);
         app.MapGet("/", () => Results.Redirect("/ui/")).ExcludeFromDescription();
-        app.MapGet("/ui", () => Results.Redirect("/ui/")).ExcludeFromDescription();
         app.MapGet("/ui/{file?}", (string? file, HttpContext context) =>
         {
+            // Routing matches "/ui" and "/ui/" alike; the page's relative links (app.js, app.css) need the slash.
+            if (context.Request.Path.Value is "/ui")
+            {
+                return Results.Redirect("/ui/");
+            }
             var name = string.IsNullOrEmpty(file) ? "index.html" : file;
             if (!files.TryGetValue(name, out var bytes) || !ContentTypes.TryGetValue(Path.GetExtension(name), out var type))
             {
