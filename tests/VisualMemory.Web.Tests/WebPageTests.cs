@@ -62,6 +62,7 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
         await row.ClickAsync();
         await Assertions.Expect(page.Locator("#shards-table tbody tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#memory-detail-title")).ToContainTextAsync($"{count} items in 2 shards");
+        await SaveScreenshotAsync(page, "memories-view.png");
         await page.Context.CloseAsync();
     }
 
@@ -91,6 +92,7 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
             var cell = grid.Locator("tbody tr").Nth((int)replica!["shard"]!).Locator("td").Nth(selfColumn - 1);
             await Assertions.Expect(cell).ToHaveTextAsync((string)replica["state"]!);
         }
+        await SaveScreenshotAsync(page, "cluster-view.png");
         await page.Context.CloseAsync();
     }
 
@@ -141,9 +143,7 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
         await page.Locator("#classify-k").BlurAsync();
         var screenshot = await page.ScreenshotAsync();
         CheckScreenshot(screenshot);
-        var saved = Path.Combine(AppContext.BaseDirectory, "screenshots", "classify-view.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(saved)!);
-        await File.WriteAllBytesAsync(saved, screenshot);
+        await File.WriteAllBytesAsync(ScreenshotPath("classify-view.png"), screenshot);
         // VM_UPDATE_SCREENSHOT=1 refreshes the one the documentation shows.
         if (Environment.GetEnvironmentVariable("VM_UPDATE_SCREENSHOT") == "1")
         {
@@ -168,6 +168,23 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
     }
 
     [Fact]
+    public async Task A_saved_api_key_is_kept_in_local_storage_and_sent_as_a_bearer_token()
+    {
+        var page = await OpenAsync("memories");
+        await Assertions.Expect(page.Locator($"#memories-table tr[data-memory='{WebPageFixture.Memory}']")).ToBeVisibleAsync();
+        await page.Locator("#api-key").FillAsync("test-key-123");
+        var request = await page.RunAndWaitForRequestAsync(() => page.Locator("#key-form button").ClickAsync(), "**/v1/memories");
+        Assert.Equal("Bearer test-key-123", await request.HeaderValueAsync("authorization"));
+        // Kept across reloads (localStorage), and cleared by saving an empty field: then no header at all.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#api-key")).ToHaveValueAsync("test-key-123");
+        await page.Locator("#api-key").FillAsync("");
+        request = await page.RunAndWaitForRequestAsync(() => page.Locator("#key-form button").ClickAsync(), "**/v1/memories");
+        Assert.Null(await request.HeaderValueAsync("authorization"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_page_files_are_served_with_their_types_and_a_content_security_policy()
     {
         var client = fixture.Server.Client;
@@ -182,6 +199,16 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
     }
+
+    /// <summary>Where a test's screenshots go: under the test output, for a person to look at after a run.</summary>
+    private static string ScreenshotPath(string name)
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(directory);
+        return Path.Combine(directory, name);
+    }
+
+    private static async Task SaveScreenshotAsync(IPage page, string name) => await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath(name) });
 
     private async Task<JsonNode> ClassifyThroughApiAsync(byte[] image)
     {
