@@ -54,6 +54,7 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
         var page = await OpenAsync("memories");
         var row = page.Locator($"#memories-table tr[data-memory='{WebPageFixture.Memory}']");
         await Assertions.Expect(row).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#tab-memories")).ToHaveAttributeAsync("aria-current", "page");
         var count = WebPageFixture.PerLabel * Shapes.Labels.Length;
         await Assertions.Expect(row.Locator("td.count")).ToHaveTextAsync(count.ToString(CultureInfo.InvariantCulture));
         await Assertions.Expect(row).ToContainTextAsync("demo");
@@ -149,6 +150,27 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
         {
             await File.WriteAllBytesAsync(Path.Combine(WebPageFixture.RepositoryRoot(), "docs", "images", "classify-view.png"), screenshot);
         }
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task An_image_dropped_on_the_page_is_classified()
+    {
+        var page = await OpenAsync("classify");
+        await Assertions.Expect(page.Locator("#classify-memory")).ToHaveValueAsync(WebPageFixture.Memory);
+        // A drop event carrying a file, as a drag from the desktop delivers it.
+        var dataTransfer = await page.EvaluateHandleAsync("""
+            base64 => {
+              const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+              return transfer;
+            }
+            """, Convert.ToBase64String(Shapes.Png("horizontal", 2000)));
+        await page.Locator("#drop").DispatchEventAsync("drop", new { dataTransfer });
+        await Assertions.Expect(page.Locator("#predicted-label")).ToHaveTextAsync("horizontal");
+        await Assertions.Expect(page.Locator("#preview-caption")).ToContainTextAsync("dropped.png");
+        await Assertions.Expect(page.Locator("#neighbours-table tbody tr")).ToHaveCountAsync(10);
         await page.Context.CloseAsync();
     }
 

@@ -323,7 +323,9 @@ async function show(view) {
   if (!views.includes(view)) view = "memories";
   for (const v of views) {
     $(`view-${v}`).hidden = v !== view;
-    $(`tab-${v}`).setAttribute("aria-selected", String(v === view));
+    // Plain links between views of one page: the current one is marked for screen readers and styled by it.
+    if (v === view) $(`tab-${v}`).setAttribute("aria-current", "page");
+    else $(`tab-${v}`).removeAttribute("aria-current");
   }
   try {
     if (view === "cluster") await loadCluster();
