@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # postgresql: server binaries for the control-plane tests, whose fixture runs its own temporary
 # cluster on a free port; a cluster the package itself may start is left alone and never used.
-APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy python3-onnx dataset-fashion-mnist curl nodejs postgresql libvips42 python3-pil prometheus)
+# chromium: the web page tests (tests/VisualMemory.Web.Tests) drive it headless through Playwright; prometheus: the dashboard test.
+APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev python3-faiss python3-numpy python3-onnx dataset-fashion-mnist curl nodejs postgresql libvips42 python3-pil prometheus chromium)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -106,6 +106,7 @@ app.MapClusterEndpoints();
 app.MapEmbeddingEndpoints();
 app.MapOperatorEndpoints();
 app.MapJobEndpoints();
+app.MapWebPage();
 if (internalPort is { } port)
 {
     app.MapInternalShardEndpoints(port);
