@@ -109,6 +109,7 @@ internal static class InternalReplicationEndpoints
             WriteKind.Upsert when write.Labels.Count != write.Ids.Count || (write.Sources.Count != 0 && write.Sources.Count != write.Ids.Count)
                 || (d > 0 && write.Vectors.Count != write.Ids.Count * d) => "ids, labels, sources and vectors disagree in count",
             WriteKind.BulkLoad when write.Origin.Length == 0 => "a bulk load needs its origin",
+            WriteKind.SetQuantizer when write.Quantizer.Length == 0 => "a serialized quantizer is required",
             WriteKind.BulkLoad when write.Labels.Count != write.Ids.Count || (write.Sources.Count != 0 && write.Sources.Count != write.Ids.Count)
                 || (d > 0 && write.Vectors.Count != write.Ids.Count * d) => "ids, labels, sources and vectors disagree in count",
             WriteKind.UnlearnLabel or WriteKind.UnlearnSource when write.Selector.Length == 0 => "a selector is required",

@@ -46,13 +46,6 @@ internal sealed class IngestJobs(IJobStore jobs, MemoryCatalog catalog, DatasetF
         {
             memory = remote.Definition;
             distributed = true;
-            if (IngestPartRunner.IndexNeedsTraining(memory))
-            {
-                // Each replica is a memory of its own: training per replica would give every shard other codes,
-                // and shipping one trained quantizer to every replica is not built yet.
-                problems.Add(new("memory", $"memory '{memory.Name}' is distributed and its index \"{memory.Index}\" needs a trained quantizer; " +
-                    "bulk-ingest jobs into distributed memories support indexes without training (Flat) only"));
-            }
         }
         else
         {

@@ -64,10 +64,9 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
             {
                 await training.EnsureTrainedAsync(local, spec, claim.Job, stopping).ConfigureAwait(false);
             }
-            else if (IndexNeedsTraining(memory.Definition))
+            else
             {
-                // Refused when the job was created; a memory re-created since with such an index ends up here.
-                throw new InvalidOperationException($"memory '{memory.Definition.Name}' is distributed and its index \"{memory.Definition.Index}\" needs a trained quantizer; jobs load distributed Flat memories only");
+                await training.EnsureDistributedAsync(memory.Definition, spec, claim.Job, stopping).ConfigureAwait(false);
             }
             using var reader = PartReader.Open(part, files.Open);
             reader.Skip(progress.RowsRead);

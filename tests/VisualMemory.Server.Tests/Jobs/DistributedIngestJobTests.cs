@@ -85,16 +85,32 @@ public sealed class DistributedIngestJobTests(PostgresFixture postgres, ITestOut
             Assert.Equal(838, (long)rerun["totals"]!["duplicates"]!);
             Assert.Equal(838, (await SearchIdsAsync(n1, query, 1000)).Count);
 
-            // Refusals: a distributed index that needs a trained quantizer, a dimension that does not match.
-            Assert.Equal(HttpStatusCode.Created, (await n1.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative), new { name = "pq", dimension = D, shards = 2, replicas = 2, index = "IVF4,PQ2" })).StatusCode);
-            Assert.Equal(HttpStatusCode.Created, (await n1.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative), new { name = "wide", dimension = 16, shards = 2, replicas = 2, index = "Flat" })).StatusCode);
-            foreach (var (memory, message) in new[] { ("pq", "needs a trained quantizer"), ("wide", "memory 'wide' holds 16") })
+            // A distributed IVF-PQ memory: one quantizer trained on the job's sample, installed on every replica of every shard.
+            Assert.Equal(HttpStatusCode.Created, (await n1.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative), new { name = "pq", dimension = D, shards = Shards, replicas = 2, index = "IVF4,PQ2", nprobe = 4 })).StatusCode);
+            await WaitReadyAsync(n2, "pq");
+            var trained = await PostAsync(n2, "/v1/jobs/ingest", new { memory = "pq", manifest, minConfidence = 0.3, chunkRows = 50, trainSample = 500 }, HttpStatusCode.Accepted);
+            var pqJob = await WaitForJobAsync(n1, (long)trained["id"]!, TimeSpan.FromSeconds(180));
+            output.WriteLine(pqJob.ToJsonString());
+            Assert.Equal("succeeded", (string?)pqJob["state"]);
+            Assert.Equal(838, (long)pqJob["totals"]!["added"]!);
+            Assert.True((bool)pqJob["quantizer"]!["quantizerSet"]!);
+            Assert.Equal(500, (int)pqJob["quantizer"]!["quantizerTrainedOnRows"]!);
+            foreach (var client in new[] { n1, n2 })
             {
-                var refused = await n2.PostAsJsonAsync(new Uri("/v1/jobs/ingest", UriKind.Relative), new { memory, manifest });
-                var text = await refused.Content.ReadAsStringAsync();
-                Assert.True(refused.StatusCode == HttpStatusCode.UnprocessableEntity, $"{(int)refused.StatusCode} {text}");
-                Assert.Contains(message, text, StringComparison.Ordinal);
+                Assert.Equal(expected.Order(), (await SearchIdsAsync(client, query, 1000, "pq")).Order());
             }
+            var quantizers = Directory.EnumerateFiles(Path.Combine(_root, "objects", "replicas", "pq"), "quantizer.faiss", SearchOption.AllDirectories).ToList();
+            output.WriteLine(string.Join("\n", quantizers));
+            Assert.Equal(Shards * 2, quantizers.Count);
+            var first = File.ReadAllBytes(quantizers[0]);
+            Assert.All(quantizers, q => Assert.Equal(first, File.ReadAllBytes(q)));
+
+            // Refused up front: a dimension that does not match.
+            Assert.Equal(HttpStatusCode.Created, (await n1.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative), new { name = "wide", dimension = 16, shards = 2, replicas = 2, index = "Flat" })).StatusCode);
+            var refused = await n2.PostAsJsonAsync(new Uri("/v1/jobs/ingest", UriKind.Relative), new { memory = "wide", manifest });
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.UnprocessableEntity, $"{(int)refused.StatusCode} {text}");
+            Assert.Contains("memory 'wide' holds 16", text, StringComparison.Ordinal);
         }
         finally
         {
@@ -193,10 +209,16 @@ public sealed class DistributedIngestJobTests(PostgresFixture postgres, ITestOut
     private static async Task CreateMemoryAsync(HttpClient n1, HttpClient n2)
     {
         Assert.Equal(HttpStatusCode.Created, (await n1.PostAsJsonAsync(new Uri("/v1/memories", UriKind.Relative), new { name = "m", dimension = D, shards = Shards, replicas = 2, index = "Flat" })).StatusCode);
+        await WaitReadyAsync(n2, "m");
+    }
+
+    // Every shard has a primary and two Ready replicas, as the other node sees it.
+    private static async Task WaitReadyAsync(HttpClient client, string name)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            var response = await n2.GetAsync(new Uri("/v1/memories/m", UriKind.Relative));
+            var response = await client.GetAsync(new Uri($"/v1/memories/{name}", UriKind.Relative));
             var memory = response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync())! : new JsonObject();
             if (response.IsSuccessStatusCode && memory["shards"]!.AsArray().All(s => s!["primary"] is not null
                 && s["replicas"]!.AsArray().Count(r => (string?)r!["state"] == "ready") == 2))
@@ -276,9 +298,9 @@ public sealed class DistributedIngestJobTests(PostgresFixture postgres, ITestOut
         }
     }
 
-    private static async Task<List<long>> SearchIdsAsync(HttpClient client, float[] query, int k)
+    private static async Task<List<long>> SearchIdsAsync(HttpClient client, float[] query, int k, string memory = "m")
     {
-        var response = await client.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = query, k });
+        var response = await client.PostAsJsonAsync(new Uri($"/v1/memories/{memory}/search", UriKind.Relative), new { vector = query, k });
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
         return [.. JsonNode.Parse(text)!["neighbors"]!.AsArray().Select(n => (long)n!["id"]!)];

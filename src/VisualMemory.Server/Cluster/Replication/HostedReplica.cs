@@ -113,6 +113,13 @@ internal sealed class HostedReplica(string memory, int shard, long epoch, string
                 response.AlreadyLoadedRows = loaded.AlreadyLoadedRows;
                 response.PreviouslyAdded = loaded.PreviouslyAdded;
                 return [];
+            case WriteKind.SetQuantizer:
+                var inForce = await data.SetQuantizerAsync(write.Quantizer.Memory, write.KeepExisting).ConfigureAwait(false);
+                if (write.KeepExisting)
+                {
+                    response.Quantizer = Google.Protobuf.ByteString.CopyFrom(inForce);
+                }
+                return [];
             case WriteKind.Delete:
                 return [.. write.Ids.Where(data.Delete)];
             case WriteKind.UnlearnIds:

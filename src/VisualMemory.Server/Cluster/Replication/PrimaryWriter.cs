@@ -33,6 +33,12 @@ internal sealed partial class PrimaryWriter(
             var forward = write.Clone();
             forward.Primary = identity.Name;
             forward.Term = term;
+            if (write.Kind == WriteKind.SetQuantizer && write.KeepExisting)
+            {
+                // Replicas take the quantizer the primary has in force, whichever won, so the shard's copies agree.
+                forward.Quantizer = applied.Quantizer;
+                forward.KeepExisting = false;
+            }
             if (write.Kind is WriteKind.UnlearnLabel or WriteKind.UnlearnSource)
             {
                 forward.Ids.Clear();
