@@ -60,13 +60,22 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
         var secondsBefore = progress.Seconds;
         try
         {
-            if (local is not null)
+            // Training can take minutes (or wait for another part's training on this node): the claim is renewed meanwhile.
+            using (var renewingTraining = CancellationTokenSource.CreateLinkedTokenSource(stopping))
             {
-                await training.EnsureTrainedAsync(local, spec, claim.Job, stopping).ConfigureAwait(false);
-            }
-            else
-            {
-                await training.EnsureDistributedAsync(memory.Definition, spec, claim.Job, stopping).ConfigureAwait(false);
+                var before = progress;
+                var renewal = RenewAsync(() => Record(before), lease / 3, renewingTraining.Token);
+                try
+                {
+                    await (local is not null
+                        ? training.EnsureTrainedAsync(local, spec, claim.Job, stopping)
+                        : training.EnsureDistributedAsync(memory.Definition, spec, claim.Job, stopping)).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await renewingTraining.CancelAsync().ConfigureAwait(false);
+                    await renewal.ConfigureAwait(false);
+                }
             }
             using var reader = PartReader.Open(part, files.Open);
             reader.Skip(progress.RowsRead);

@@ -74,8 +74,9 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
             {
                 return;
             }
-            var (sample, rows) = Sample(definition, spec);
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (sample, rows) = Sample(definition, spec);
+            var sampleSeconds = clock.Elapsed.TotalSeconds;
             byte[] trained;
             using (var index = VisualMemory.Faiss.FaissIndex.Create(definition.Dimension, definition.Index))
             {
@@ -83,6 +84,7 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
                 index.Train(definition.Preprocess(sample));
                 trained = index.Serialize();
             }
+            var trainingSeconds = clock.Elapsed.TotalSeconds;
             var arbiter = new ShardWrite { Memory = definition.Name, Shard = 0, Kind = WriteKind.SetQuantizer, Quantizer = ByteString.CopyFrom(trained), KeepExisting = true };
             var first = (await writer.WriteAsync([arbiter], cancellationToken).ConfigureAwait(false))[0];
             if (first.Response is not { } answer)
@@ -100,7 +102,7 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
             LogTrained(definition.Name, rows, clock.Elapsed.TotalSeconds);
             await jobs.SetJobDataAsync(job.Id, JsonSerializer.Serialize(new
             {
-                quantizerTrainedOnRows = rows, trainingSeconds = clock.Elapsed.TotalSeconds, quantizerSet = true, quantizerBytes = winner.Length,
+                quantizerTrainedOnRows = rows, trainingSeconds, sampleSeconds, installSeconds = clock.Elapsed.TotalSeconds - trainingSeconds, quantizerSet = true, quantizerBytes = winner.Length,
                 trainedHere = winner.Span.SequenceEqual(trained),
             }, IngestPartRunner.Json), CancellationToken.None).ConfigureAwait(false);
         }

@@ -134,6 +134,7 @@ public sealed class DistributedIngestJobTests(PostgresFixture postgres, ITestOut
             await CreateMemoryAsync(n1, n2);
             var id = (long)(await PostAsync(n1, "/v1/jobs/ingest", new { memory = "m", manifest, chunkRows = 100 }, HttpStatusCode.Accepted))["id"]!;
             string victim;
+            List<string> interrupted;
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
             while (true)
             {
@@ -143,14 +144,16 @@ public sealed class DistributedIngestJobTests(PostgresFixture postgres, ITestOut
                 if ((long)job["totals"]!["rowsRead"]! >= 2000 && running.Count > 0)
                 {
                     victim = running.Contains("n2") ? "n2" : running[0];
+                    interrupted = [.. job["parts"]!.AsArray().Where(p => (string?)p!["state"] == "running" && (string?)p["node"] == victim).Select(p => (string)p!["name"]!)];
                     break;
                 }
                 Assert.True(DateTime.UtcNow < deadline, $"the job made no progress: {job.ToJsonString()}");
                 await Task.Delay(20);
             }
             nodes[victim].Kill();
-            var survivor = nodes[victim == "n1" ? "n2" : "n1"].Client;
-            output.WriteLine($"killed {victim}");
+            var survivorName = victim == "n1" ? "n2" : "n1";
+            var survivor = nodes[survivorName].Client;
+            output.WriteLine($"killed {victim} while it ran {string.Join(", ", interrupted)}");
 
             var done = await WaitForJobAsync(survivor, id, TimeSpan.FromSeconds(300));
             output.WriteLine(done.ToJsonString());
@@ -163,6 +166,7 @@ public sealed class DistributedIngestJobTests(PostgresFixture postgres, ITestOut
             Assert.Equal(12_000 - 2, (long)totals["added"]!);
             // Every part that was running on the victim was finished by the survivor.
             Assert.All(done["parts"]!.AsArray(), p => Assert.Equal("done", (string?)p!["state"]));
+            Assert.All(done["parts"]!.AsArray().Where(p => interrupted.Contains((string)p!["name"]!)), p => Assert.Equal(survivorName, (string?)p!["node"]));
 
             // Every row once, through the survivor.
             var expected = Expected(parts: 4, rowsPerPart: 3000, minConfidence: 0);
