@@ -69,7 +69,7 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
                 {
                     await (local is not null
                         ? training.EnsureTrainedAsync(local, spec, claim.Job, stopping)
-                        : training.EnsureDistributedAsync(memory.Definition, spec, claim.Job, stopping)).ConfigureAwait(false);
+                        : training.EnsureDistributedAsync(memory.Definition, spec, claim.Job, claim.Part, stopping)).ConfigureAwait(false);
                 }
                 finally
                 {

@@ -19,7 +19,9 @@ namespace VisualMemory.Server.Jobs;
 /// storing it as its <c>quantizer.faiss</c>). Workers on several nodes may train at once: shard 0's primary
 /// arbitrates (the first quantizer it gets stays; later ones are answered with it, under the shard's write
 /// order), and every worker sends shard 0's answer to the other shards, so all shards get the same one.
-/// The job's data records it, so workers that start later skip training.
+/// The job's data records it, so workers that start later skip training. To keep that rare, the worker of
+/// part 0 trains while the others wait for it (their claims renewed) as long as part 0 is held under a live
+/// lease; if it is not (pending, its worker dead), they train themselves rather than wait on nobody.
 /// </remarks>
 internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles files, ClusterWriter writer, ILogger<QuantizerTraining> logger) : IDisposable
 {
@@ -58,7 +60,7 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
     /// For a distributed memory whose index needs training: unless the job's data says its quantizer is set,
     /// trains one on the sample and installs it on every shard (see the remarks); a no-op for Flat.
     /// </summary>
-    public async Task EnsureDistributedAsync(MemoryDefinition definition, IngestJobSpec spec, JobRecord job, CancellationToken cancellationToken)
+    public async Task EnsureDistributedAsync(MemoryDefinition definition, IngestJobSpec spec, JobRecord job, int part, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(spec);
@@ -66,6 +68,13 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
         if (!IngestPartRunner.IndexNeedsTraining(definition) || await QuantizerSetAsync(job.Id, cancellationToken).ConfigureAwait(false))
         {
             return;
+        }
+        // Training at once on several nodes wastes their CPUs (and FAISS's threads contend badly): part 0's worker trains.
+        while (part != 0 && await jobs.GetJobAsync(job.Id, cancellationToken).ConfigureAwait(false) is { } current
+            && !IsSet(current.DataJson)
+            && current.Parts.FirstOrDefault(p => p.Index == 0) is { State: PartState.Running, LeaseExpiresAt: { } expires } && expires > DateTimeOffset.UtcNow)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
         }
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -113,8 +122,17 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
     }
 
     private async Task<bool> QuantizerSetAsync(long job, CancellationToken cancellationToken) =>
-        (await jobs.GetJobAsync(job, cancellationToken).ConfigureAwait(false))?.DataJson is { } data
-        && JsonDocument.Parse(data).RootElement.TryGetProperty("quantizerSet", out var set) && set.ValueKind == JsonValueKind.True;
+        IsSet((await jobs.GetJobAsync(job, cancellationToken).ConfigureAwait(false))?.DataJson);
+
+    private static bool IsSet(string? data)
+    {
+        if (data is null)
+        {
+            return false;
+        }
+        using var document = JsonDocument.Parse(data);
+        return document.RootElement.TryGetProperty("quantizerSet", out var set) && set.ValueKind == JsonValueKind.True;
+    }
 
     // The first TrainSample rows of the embedding parts that pass the filter, in manifest order (the same on every node).
     private (float[] Sample, int Rows) Sample(MemoryDefinition definition, IngestJobSpec spec)
