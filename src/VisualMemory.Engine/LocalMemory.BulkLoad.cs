@@ -58,6 +58,65 @@ public sealed partial class LocalMemory
     }
 
     /// <summary>
+    /// Puts a quantizer trained elsewhere in force (a serialized, trained index of this memory's index
+    /// description), storing it as <c>quantizer.faiss</c> like <see cref="TrainQuantizerAsync"/>, so that
+    /// every replica of every shard of a distributed memory encodes bulk loads with the same one. The same
+    /// quantizer again is a no-op (a replayed write).
+    /// </summary>
+    /// <param name="quantizer">The serialized trained index.</param>
+    /// <param name="keepExisting">When the memory already has a quantizer, keep it (whichever it is) instead of replacing it.</param>
+    /// <param name="cancellationToken">Cancels storing.</param>
+    /// <returns>The serialized quantizer in force afterwards.</returns>
+    /// <exception cref="ArgumentException">Not a trained index of this memory's dimension.</exception>
+    /// <exception cref="InvalidOperationException">Sealed segments are encoded with another quantizer.</exception>
+    public async Task<byte[]> SetQuantizerAsync(ReadOnlyMemory<byte> quantizer, bool keepExisting = false, CancellationToken cancellationToken = default)
+    {
+        byte[]? current;
+        lock (_trainingGate)
+        {
+            current = _template?.Serialize();
+        }
+        if (current is not null && (keepExisting || current.AsSpan().SequenceEqual(quantizer.Span)))
+        {
+            return current;
+        }
+        var index = FaissIndex.Deserialize(quantizer.Span);
+        try
+        {
+            if (!index.IsTrained || index.Dimension != Definition.Dimension)
+            {
+                throw new ArgumentException($"the quantizer must be a trained {Definition.Dimension}-dimensional index", nameof(quantizer));
+            }
+            // Codes of sealed segments only mean something with the quantizer that wrote them.
+            var sealedSegments = _shards.Sum(s => s.Stats().SealedSegments);
+            if (sealedSegments > 0)
+            {
+                throw new InvalidOperationException(
+                    $"memory '{Definition.Name}' holds {sealedSegments} sealed segments encoded with another quantizer; it cannot take this one");
+            }
+            if (_storage is not null)
+            {
+                await _storage.WriteQuantizerAsync(Definition.Name, quantizer.ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+        lock (_trainingGate)
+        {
+            // A checkpoint may still be copying the old template: it is freed with the memory, not now.
+            if (_template is not null)
+            {
+                _retiredTemplates.Add(_template);
+            }
+            _template = index;
+        }
+        return quantizer.ToArray();
+    }
+
+    /// <summary>
     /// Loads a chunk of rows without the write-ahead log: they are preprocessed (centred, L2-normalised),
     /// routed to shards by id, encoded per shard into a copy of the trained quantizer (no lock held, so
     /// chunks encode in parallel with queries, writes and each other), and each shard's rows are then

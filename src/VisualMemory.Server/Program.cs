@@ -58,7 +58,8 @@ builder.Services.AddHostedService<ClusterMembershipService>();
 builder.Services.AddSingleton<ClusterView>();
 builder.Services.AddSingleton<ReplicaRegistry>();
 builder.Services.AddSingleton(services => new ReplicaStorage(services.GetRequiredService<MemoryCatalog>().Storage!.Objects, nodeStorage.DataDirectory));
-builder.Services.AddSingleton(_ => new ReplicationClient(TimeSpan.FromMilliseconds(cluster.ReplicationTimeoutMilliseconds)));
+// The client's own bound is the longest call (a bulk load); each write is bounded by its kind's timeout (ClusterSettings.WriteTimeout).
+builder.Services.AddSingleton(_ => new ReplicationClient(TimeSpan.FromMilliseconds(Math.Max(cluster.ReplicationTimeoutMilliseconds, cluster.BulkWriteTimeoutMilliseconds))));
 builder.Services.AddSingleton<PrimaryWriter>();
 builder.Services.AddSingleton<ClusterWriter>();
 // Replicas load after membership has registered the node, and are checkpointed before it leaves.

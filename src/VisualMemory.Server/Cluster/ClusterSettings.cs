@@ -46,6 +46,18 @@ public sealed class ClusterSettings
     public int ReplicationTimeoutMilliseconds { get; set; } = 5000;
 
     /// <summary>
+    /// How long a bulk-load write (one ingest chunk's rows of a shard, or a quantizer to install) may take, from a worker to the
+    /// primary and from the primary to each replica: each replica encodes the rows and checkpoints, which
+    /// takes seconds for a large chunk, so the short <see cref="ReplicationTimeoutMilliseconds"/> would
+    /// take healthy replicas out of the in-sync set.
+    /// </summary>
+    public int BulkWriteTimeoutMilliseconds { get; set; } = 300_000;
+
+    /// <summary>The bound on one replication call carrying a write of <paramref name="kind"/>.</summary>
+    internal TimeSpan WriteTimeout(VisualMemory.Cluster.Protocol.WriteKind kind) => TimeSpan.FromMilliseconds(
+        kind is VisualMemory.Cluster.Protocol.WriteKind.BulkLoad or VisualMemory.Cluster.Protocol.WriteKind.SetQuantizer ? Math.Max(ReplicationTimeoutMilliseconds, BulkWriteTimeoutMilliseconds) : ReplicationTimeoutMilliseconds);
+
+    /// <summary>
     /// True when the control plane is a shared PostgreSQL (<see cref="Database"/> set): memories created
     /// here are distributed as shard replicas over the shard hosts. Otherwise the node is embedded and
     /// holds whole memories itself.

@@ -36,6 +36,23 @@ internal sealed class ClusterWriter(ClusterView view, ReplicationClient client, 
         return [.. writes.Values.OrderBy(w => w.Shard)];
     }
 
+    /// <summary>
+    /// Splits one bulk-ingest chunk by shard into <see cref="WriteKind.BulkLoad"/> writes that all carry
+    /// <paramref name="origin"/>: each shard's replicas are one-shard memories of their own, so the same key
+    /// registers once per replica without clashing, and a re-sent chunk is recognised on every shard.
+    /// </summary>
+    public static IReadOnlyList<ShardWrite> SplitBulkLoad(string memory, int shards, int dimension, string origin, IReadOnlyList<long> ids, IReadOnlyList<string> labels,
+        IReadOnlyList<string?>? sources, ReadOnlySpan<float> vectors)
+    {
+        var writes = SplitUpsert(memory, shards, dimension, ids, labels, sources, vectors);
+        foreach (var write in writes)
+        {
+            write.Kind = WriteKind.BulkLoad;
+            write.Origin = origin;
+        }
+        return writes;
+    }
+
     /// <summary>Splits ids by shard for a delete or an unlearning request by ids.</summary>
     public static IReadOnlyList<ShardWrite> SplitIds(string memory, int shards, WriteKind kind, IEnumerable<long> ids) =>
         [.. ids.Distinct().GroupBy(id => ShardRouter.ShardOf(id, shards)).OrderBy(g => g.Key).Select(g =>
@@ -67,9 +84,11 @@ internal sealed class ClusterWriter(ClusterView view, ReplicationClient client, 
                 failure = "no live primary (a new one is chosen once the old one's lease expires)";
                 continue;
             }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(options.Value.WriteTimeout(write.Kind));
             try
             {
-                return new ShardWriteOutcome(write.Shard, await client.WriteAsync(primary.Address, write, cancellationToken).ConfigureAwait(false), null);
+                return new ShardWriteOutcome(write.Shard, await client.WriteAsync(primary.Address, write, deadline.Token).ConfigureAwait(false), null);
             }
             catch (ReplicationException e) when (e.Status == System.Net.HttpStatusCode.Conflict)
             {
@@ -79,7 +98,7 @@ internal sealed class ClusterWriter(ClusterView view, ReplicationClient client, 
             {
                 return new ShardWriteOutcome(write.Shard, null, e.Message);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 return new ShardWriteOutcome(write.Shard, null, $"primary {primary.Node} unreachable: {e.Message}");
             }

@@ -68,9 +68,9 @@ internal static class InternalReplicationEndpoints
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not joined.",
                 detail: $"this replica of shard {write.Shard} of '{write.Memory}' is catching up under another join");
         }
-        var (durable, deleted) = await replica.ReceiveAsync(write).ConfigureAwait(false);
-        var answer = new ShardWriteResponse { Acknowledged = durable ? 1 : 0, Durable = durable };
-        answer.Deleted.AddRange(deleted);
+        var (durable, answer) = await replica.ReceiveAsync(write).ConfigureAwait(false);
+        answer.Acknowledged = durable ? 1 : 0;
+        answer.Durable = durable;
         return Results.Bytes(answer.ToByteArray(), ShardSearchClient.MediaType);
     }
 
@@ -107,6 +107,10 @@ internal static class InternalReplicationEndpoints
         return write.Kind switch
         {
             WriteKind.Upsert when write.Labels.Count != write.Ids.Count || (write.Sources.Count != 0 && write.Sources.Count != write.Ids.Count)
+                || (d > 0 && write.Vectors.Count != write.Ids.Count * d) => "ids, labels, sources and vectors disagree in count",
+            WriteKind.BulkLoad when write.Origin.Length == 0 => "a bulk load needs its origin",
+            WriteKind.SetQuantizer when write.Quantizer.Length == 0 => "a serialized quantizer is required",
+            WriteKind.BulkLoad when write.Labels.Count != write.Ids.Count || (write.Sources.Count != 0 && write.Sources.Count != write.Ids.Count)
                 || (d > 0 && write.Vectors.Count != write.Ids.Count * d) => "ids, labels, sources and vectors disagree in count",
             WriteKind.UnlearnLabel or WriteKind.UnlearnSource when write.Selector.Length == 0 => "a selector is required",
             WriteKind.Unspecified => "the write kind is missing",

@@ -10,8 +10,15 @@ namespace VisualMemory.Server.Jobs;
 /// time, runs them, and closes a job once every part has ended. A part whose worker died is claimed
 /// again when its lease lapses and resumes from its last recorded chunk.
 /// </summary>
+/// <remarks>
+/// In cluster mode a node with the Coordinator role also claims parts of jobs for distributed memories
+/// (in the control plane, held by shard hosts): it reads and embeds the part and routes each chunk's rows
+/// to the shards' primaries, as a coordinator routes writes. So every coordinator works on a job, the
+/// parts spread over them through the control-plane leases, and a shard host without that role only
+/// applies the writes it is sent.
+/// </remarks>
 internal sealed partial class IngestJobService(IJobStore jobs, MemoryCatalog catalog, IngestPartRunner runner, NodeIdentity identity,
-    IOptions<IngestSettings> settings, ILogger<IngestJobService> logger) : BackgroundLoopService
+    ClusterView view, IOptions<ClusterSettings> cluster, IOptions<IngestSettings> settings, ILogger<IngestJobService> logger) : BackgroundLoopService
 {
     protected override Task<bool> StartingAsync(CancellationToken cancellationToken) => Task.FromResult(settings.Value.RunJobs);
 
@@ -46,7 +53,7 @@ internal sealed partial class IngestJobService(IJobStore jobs, MemoryCatalog cat
         var lease = TimeSpan.FromSeconds(settings.Value.PartLeaseSeconds);
         foreach (var job in await jobs.ListJobsAsync(1000, stopping).ConfigureAwait(false))
         {
-            if (job.State != JobState.Running || job.Kind != IngestJobs.Kind || catalog.Find(job.Memory) is null)
+            if (job.State != JobState.Running || job.Kind != IngestJobs.Kind || !await CanRunAsync(job.Memory, stopping).ConfigureAwait(false))
             {
                 continue;
             }
@@ -71,6 +78,21 @@ internal sealed partial class IngestJobService(IJobStore jobs, MemoryCatalog cat
             await CloseIfFinishedAsync(job.Id).ConfigureAwait(false);
         }
         return false;
+    }
+
+    // Held here, or distributed in the control plane while this node coordinates (see the remarks).
+    private async Task<bool> CanRunAsync(string memory, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(memory) is not null)
+        {
+            return true;
+        }
+        if (!cluster.Value.Distributed || !cluster.Value.Roles.HasFlag(NodeRoles.Coordinator) || catalog.RefusedReason(memory) is not null)
+        {
+            return false;
+        }
+        var snapshot = await view.GetAsync(TimeSpan.FromMilliseconds(cluster.Value.HeartbeatMilliseconds), cancellationToken).ConfigureAwait(false);
+        return snapshot.Memory(memory) is not null;
     }
 
     private async Task CloseIfFinishedAsync(long id)

@@ -5,7 +5,9 @@ using VisualMemory.Core.Validation;
 using VisualMemory.Datasets;
 using VisualMemory.Datasets.Ingest;
 using VisualMemory.Engine;
+using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Contracts;
+using VisualMemory.Server.Http;
 
 namespace VisualMemory.Server.Jobs;
 
@@ -13,7 +15,14 @@ namespace VisualMemory.Server.Jobs;
 /// Creating ingest jobs (checked before anything is recorded: the memory, the manifest, every part's files
 /// and headers) and presenting them with totals, rate and ETA.
 /// </summary>
-internal sealed class IngestJobs(IJobStore jobs, MemoryCatalog catalog, DatasetFiles files, IOptions<IngestSettings> settings)
+/// <remarks>
+/// The memory may be held by this node, or distributed (cluster mode: recorded in the control plane and
+/// spread over shard hosts); its definition then comes from the control plane, as for a coordinator's
+/// search. A distributed memory's chunks travel as one Protobuf write per shard, so its chunks are capped
+/// to fit the internal body limit (recorded in the spec: a chunk's rows, hence its origin, never change).
+/// </remarks>
+internal sealed class IngestJobs(IJobStore jobs, MemoryCatalog catalog, DatasetFiles files, IOptions<IngestSettings> settings,
+    ClusterView view, IOptions<ClusterSettings> cluster, IOptions<ApiSettings> api)
 {
     /// <summary>Job kind recorded for ingest jobs.</summary>
     public const string Kind = "ingest";
@@ -23,14 +32,24 @@ internal sealed class IngestJobs(IJobStore jobs, MemoryCatalog catalog, DatasetF
     {
         ArgumentNullException.ThrowIfNull(request);
         var problems = new List<FieldProblem>();
-        LocalMemory? memory = null;
+        MemoryDefinition? memory = null;
+        var distributed = false;
         if (string.IsNullOrWhiteSpace(request.Memory))
         {
             problems.Add(new("memory", "is required"));
         }
-        else if ((memory = catalog.Find(request.Memory)) is null)
+        else if (catalog.Find(request.Memory) is { } local)
         {
-            problems.Add(new("memory", $"no memory '{request.Memory}' on this node; create it first (POST /v1/memories)"));
+            memory = local.Definition;
+        }
+        else if (await FindDistributedAsync(request.Memory, cancellationToken).ConfigureAwait(false) is { } remote)
+        {
+            memory = remote.Definition;
+            distributed = true;
+        }
+        else
+        {
+            problems.Add(new("memory", $"no memory '{request.Memory}' on this node or in the cluster; create it first (POST /v1/memories)"));
         }
         if (request.MinConfidence is { } min && !(min >= 0 && min <= 1))
         {
@@ -71,32 +90,50 @@ internal sealed class IngestJobs(IJobStore jobs, MemoryCatalog catalog, DatasetF
         {
             return (null, problems);
         }
+        var chunkRows = request.ChunkRows ?? settings.Value.ChunkRows;
+        if (distributed)
+        {
+            chunkRows = Math.Min(chunkRows, MaxDistributedChunkRows(memory!.Dimension, api.Value.MaxRequestBodyBytes));
+        }
         var spec = new IngestJobSpec(manifest!, baseLocation!, request.MinConfidence, request.Labels,
-            request.ChunkRows ?? settings.Value.ChunkRows, request.TrainSample ?? settings.Value.TrainSample);
-        var id = await jobs.CreateJobAsync(Kind, memory!.Definition.Name, JsonSerializer.Serialize(spec, IngestPartRunner.Json),
+            chunkRows, request.TrainSample ?? settings.Value.TrainSample);
+        var id = await jobs.CreateJobAsync(Kind, memory!.Name, JsonSerializer.Serialize(spec, IngestPartRunner.Json),
             [.. manifest!.Parts.Select(p => p.Name)], cancellationToken).ConfigureAwait(false);
         return (await jobs.GetJobAsync(id, cancellationToken).ConfigureAwait(false), []);
     }
 
+    /// <summary>
+    /// The most rows per chunk of a distributed memory, so that one shard's write (at worst every row of a
+    /// chunk) stays within the internal body limit: 4 bytes per float plus room for the id, label and source.
+    /// </summary>
+    internal static int MaxDistributedChunkRows(int dimension, long maxBodyBytes) =>
+        (int)Math.Clamp(maxBodyBytes * 9 / 10 / (4L * dimension + 600), 1, 1_000_000);
+
+    // The memory as the control plane describes it, when the node is in cluster mode and does not hold it.
+    private async Task<RemoteMemory?> FindDistributedAsync(string name, CancellationToken cancellationToken) =>
+        cluster.Value.Distributed && catalog.RefusedReason(name) is null
+            ? await RemoteMemory.FindAsync(view, name, TimeSpan.FromMilliseconds(cluster.Value.HeartbeatMilliseconds), cancellationToken).ConfigureAwait(false)
+            : null;
+
     // Every part's files open and their headers read now, so a typo fails the request, not the job an hour in.
-    private List<FieldProblem> CheckParts(DatasetManifest manifest, string baseLocation, LocalMemory memory)
+    private List<FieldProblem> CheckParts(DatasetManifest manifest, string baseLocation, MemoryDefinition memory)
     {
         var problems = new List<FieldProblem>();
         for (var i = 0; i < manifest.Parts.Count; i++)
         {
             var part = manifest.Parts[i];
             var field = $"manifest.parts[{i}]";
-            if (part.Kind == DatasetPartKind.Images && memory.Definition.Model is null)
+            if (part.Kind == DatasetPartKind.Images && memory.Model is null)
             {
-                problems.Add(new(field, $"part '{part.Name}' lists images, but memory '{memory.Definition.Name}' has no embedding model; create the memory with \"model\""));
+                problems.Add(new(field, $"part '{part.Name}' lists images, but memory '{memory.Name}' has no embedding model; create the memory with \"model\""));
                 continue;
             }
             try
             {
                 using var reader = PartReader.Open(IngestPartRunner.Resolved(part, baseLocation), files.Open);
-                if (part.Kind == DatasetPartKind.Embeddings && reader.Dimension != memory.Definition.Dimension)
+                if (part.Kind == DatasetPartKind.Embeddings && reader.Dimension != memory.Dimension)
                 {
-                    problems.Add(new(field, $"part '{part.Name}' holds {reader.Dimension}-dimensional vectors; memory '{memory.Definition.Name}' holds {memory.Definition.Dimension}"));
+                    problems.Add(new(field, $"part '{part.Name}' holds {reader.Dimension}-dimensional vectors; memory '{memory.Name}' holds {memory.Dimension}"));
                 }
             }
             catch (Exception e) when (e is InvalidDataFileException or IOException or UnauthorizedAccessException)

@@ -6,6 +6,7 @@ using VisualMemory.ControlPlane;
 using VisualMemory.Datasets;
 using VisualMemory.Datasets.Ingest;
 using VisualMemory.Engine;
+using VisualMemory.Server.Cluster;
 using VisualMemory.Server.Embedding;
 
 namespace VisualMemory.Server.Jobs;
@@ -20,10 +21,19 @@ namespace VisualMemory.Server.Jobs;
 /// recorded after the chunk is registered, so a worker killed in between leaves progress at the chunk's
 /// start; the next worker reads the same chunk (same rows, same origin), and the memory reports the rows
 /// it already holds from that origin instead of adding them twice, so the counts come out exact.
+/// <para>A distributed memory (cluster mode, not held by this node) gets each chunk split by shard (the
+/// engine's <see cref="VisualMemory.Core.Routing.ShardRouter"/>) and sent to every shard's primary as one
+/// <c>WRITE_KIND_BULK_LOAD</c> write with the chunk's origin (<see cref="ClusterWriter"/>); the primary
+/// bulk-loads it into its replica and forwards it to the others, each registering the same origin, so
+/// the same exactly-once argument holds per replica and the counts are the primaries' answers.</para>
 /// </remarks>
 internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog catalog, EmbeddingService embedding, DatasetFiles files,
-    QuantizerTraining training, IOptions<IngestSettings> settings, ILogger<IngestPartRunner> logger)
+    QuantizerTraining training, ClusterView view, ClusterWriter writer, IOptions<ClusterSettings> cluster, IOptions<IngestSettings> settings,
+    ILogger<IngestPartRunner> logger)
 {
+    // How long a chunk's shard writes are retried (the primary moving, a quorum briefly short) before the part fails.
+    private static readonly TimeSpan ShardRetryWindow = TimeSpan.FromSeconds(60);
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Runs the part until it is done, fails, the claim is lost, or <paramref name="stopping"/> fires.</summary>
@@ -36,17 +46,38 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
         async Task<bool> Record(IngestProgress value, PartState? final = null) =>
             await jobs.RecordPartProgressAsync(claim.Job.Id, claim.Part, node, claim.ClaimEpoch, JsonSerializer.Serialize(value, Json), final, CancellationToken.None).ConfigureAwait(false);
 
-        if (catalog.Find(claim.Job.Memory) is not { } memory)
+        var local = catalog.Find(claim.Job.Memory);
+        var remote = local is null && cluster.Value.Distributed && catalog.RefusedReason(claim.Job.Memory) is null
+            ? await RemoteMemory.FindAsync(view, claim.Job.Memory, TimeSpan.FromMilliseconds(cluster.Value.HeartbeatMilliseconds), stopping).ConfigureAwait(false)
+            : null;
+        if (local is null && remote is null)
         {
-            await Record(progress with { Error = $"memory '{claim.Job.Memory}' is not on this node" }, PartState.Failed).ConfigureAwait(false);
+            await Record(progress with { Error = $"memory '{claim.Job.Memory}' is neither on this node nor in the cluster" }, PartState.Failed).ConfigureAwait(false);
             return;
         }
+        var memory = new IngestTarget(local?.Definition ?? remote!.Definition, local);
         var part = Resolved(spec.Manifest.Parts[claim.Part], spec.BaseLocation);
         var clock = Stopwatch.StartNew();
         var secondsBefore = progress.Seconds;
         try
         {
-            await training.EnsureTrainedAsync(memory, spec, claim.Job, stopping).ConfigureAwait(false);
+            // Training can take minutes (or wait for another part's training on this node): the claim is renewed meanwhile.
+            using (var renewingTraining = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                var before = progress;
+                var renewal = RenewAsync(() => Record(before), lease / 3, renewingTraining.Token);
+                try
+                {
+                    await (local is not null
+                        ? training.EnsureTrainedAsync(local, spec, claim.Job, stopping)
+                        : training.EnsureDistributedAsync(memory.Definition, spec, claim.Job, claim.Part, stopping)).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await renewingTraining.CancelAsync().ConfigureAwait(false);
+                    await renewal.ConfigureAwait(false);
+                }
+            }
             using var reader = PartReader.Open(part, files.Open);
             reader.Skip(progress.RowsRead);
             progress = progress with { TotalRows = reader.TotalRows };
@@ -93,7 +124,7 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
         }
     }
 
-    private async Task<IngestProgress> LoadChunkAsync(LocalMemory memory, IngestJobSpec spec, PartClaim claim, DatasetPart part, IngestChunk chunk,
+    private async Task<IngestProgress> LoadChunkAsync(IngestTarget memory, IngestJobSpec spec, PartClaim claim, DatasetPart part, IngestChunk chunk,
         IngestProgress progress, CancellationToken cancellationToken)
     {
         using var activity = Tracing.Source.StartActivity("ingest chunk");
@@ -120,8 +151,10 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
         var duplicates = 0L;
         if (kept.Count > 0)
         {
-            var result = await memory.BulkLoadAsync($"job-{claim.Job.Id}/part-{claim.Part}/row-{chunk.FirstRow}", kept.Ids, kept.Labels, vectors,
-                kept.Sources, cancellationToken).ConfigureAwait(false);
+            var origin = $"job-{claim.Job.Id}/part-{claim.Part}/row-{chunk.FirstRow}";
+            var result = memory.Local is { } local
+                ? Counts.Of(await local.BulkLoadAsync(origin, kept.Ids, kept.Labels, vectors, kept.Sources, cancellationToken).ConfigureAwait(false))
+                : await LoadDistributedAsync(memory.Definition, origin, kept, vectors, cancellationToken).ConfigureAwait(false);
             // A chunk registered before its worker died counts what that run added, not duplicates of itself.
             added = result.Added + result.PreviouslyAdded;
             duplicates = result.Duplicates + (result.AlreadyLoadedRows - result.PreviouslyAdded);
@@ -138,8 +171,61 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
         };
     }
 
+    // One chunk of a distributed memory: each shard's rows to its primary (which replicates them), all with
+    // the chunk's origin. Shards that failed are sent again until the retry window closes: a shard that did
+    // register the chunk answers "already loaded" with what it added then, so retrying never counts twice.
+    private async Task<Counts> LoadDistributedAsync(MemoryDefinition definition, string origin, IngestChunk kept, float[] vectors, CancellationToken cancellationToken)
+    {
+        var sources = kept.Sources.Any(s => s is not null) ? kept.Sources : null;
+        var pending = ClusterWriter.SplitBulkLoad(definition.Name, definition.Shards, definition.Dimension, origin, kept.Ids, kept.Labels, sources, vectors);
+        var total = new Counts(0, 0, 0, 0);
+        var deadline = DateTime.UtcNow + ShardRetryWindow;
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            var outcomes = await writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+            foreach (var answer in outcomes.Where(o => o.Response is not null).Select(o => o.Response!))
+            {
+                total = new Counts(total.Added + answer.Added, total.Duplicates + answer.Duplicates,
+                    total.AlreadyLoadedRows + answer.AlreadyLoadedRows, total.PreviouslyAdded + answer.PreviouslyAdded);
+            }
+            var failed = outcomes.Where(o => o.Error is not null).ToList();
+            if (failed.Count == 0)
+            {
+                return total;
+            }
+            var reasons = string.Join("; ", failed.Select(f => $"shard {f.Shard}: {f.Error}"));
+            if (DateTime.UtcNow + delay > deadline)
+            {
+                throw new InvalidOperationException($"memory '{definition.Name}', chunk {origin}: {reasons}");
+            }
+            LogShardRetry(origin, reasons);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            var again = failed.Select(f => f.Shard).ToHashSet();
+            pending = [.. pending.Where(w => again.Contains(w.Shard))];
+        }
+    }
+
+    /// <summary>Whether an index of this description needs a trained quantizer before rows can be encoded (IVF, PQ).</summary>
+    internal static bool IndexNeedsTraining(MemoryDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        using var probe = VisualMemory.Faiss.FaissIndex.Create(definition.Dimension, definition.Index);
+        return !probe.IsTrained;
+    }
+
+    // What bulk-loading one chunk did, summed over shards (BulkLoadResult's counts).
+    private readonly record struct Counts(long Added, long Duplicates, long AlreadyLoadedRows, long PreviouslyAdded)
+    {
+        public static Counts Of(BulkLoadResult result) => new(result.Added, result.Duplicates, result.AlreadyLoadedRows, result.PreviouslyAdded);
+    }
+
+    // The memory a part loads: its definition, and the memory itself when this node holds it (null: distributed).
+    private sealed record IngestTarget(MemoryDefinition Definition, LocalMemory? Local);
+
     // Each image is fetched and embedded with the memory's model; one that cannot be read or decoded is a bad row, not a failed chunk.
-    private async Task<(IngestChunk Kept, float[] Vectors)> EmbedImagesAsync(LocalMemory memory, DatasetPart part, IngestChunk chunk, List<BadRow> bad, CancellationToken cancellationToken)
+    private async Task<(IngestChunk Kept, float[] Vectors)> EmbedImagesAsync(IngestTarget memory, DatasetPart part, IngestChunk chunk, List<BadRow> bad, CancellationToken cancellationToken)
     {
         var listingBase = DatasetFiles.BaseOf(part.Images!);
         var vectors = new float[chunk.Count][];
@@ -225,6 +311,9 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest job {Job} part {Part} failed: {Reason}")]
     private partial void LogPartFailed(long job, string part, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest chunk {Origin}: shard writes failed ({Reasons}); retrying those shards")]
+    private partial void LogShardRetry(string origin, string reasons);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest job {Job} part {Part}: the claim was taken over by another worker; stopping here")]
     private partial void LogClaimLost(long job, string part);

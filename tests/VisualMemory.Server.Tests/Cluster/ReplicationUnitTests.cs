@@ -82,7 +82,32 @@ public sealed class ReplicationUnitTests
         Assert.Equal([(1L, "a"), (4L, "a")], Items(copy));
         var (live, deleted) = await replica.ReceiveAsync(WithPrimary(Delete(4)));
         Assert.True(live);
-        Assert.Equal([4L], deleted);
+        Assert.Equal([4L], deleted.Deleted);
+    }
+
+    [Fact]
+    public async Task A_bulk_load_write_is_applied_once_per_replica_even_when_a_catching_up_replica_replays_it()
+    {
+        var chunk = Upsert([1, 2, 3], "a");
+        chunk.Kind = WriteKind.BulkLoad;
+        chunk.Origin = "job-1/part-0/row-0";
+        var split = ClusterWriter.SplitBulkLoad("m", 4, D, chunk.Origin, [1, 2, 3, 4], ["a", "a", "a", "a"], null, new float[16]);
+        Assert.All(split, w => Assert.Equal((WriteKind.BulkLoad, chunk.Origin), (w.Kind, w.Origin)));
+
+        // The copy was taken after the chunk was loaded; the chunk was also forwarded to the joiner's buffer.
+        using var copy = new LocalMemory(Definition(), new MemorySettings());
+        var first = await HostedReplica.ApplyAsync(copy, WithPrimary(chunk));
+        Assert.Equal((3L, 0L, 0L), (first.Added, first.Duplicates, first.AlreadyLoadedRows));
+        using var replica = new HostedReplica("m", 0, 1, "session");
+        Assert.False((await replica.ReceiveAsync(WithPrimary(chunk))).Durable);
+        await replica.GoLiveAsync(copy);
+        Assert.Equal([(1L, "a"), (2L, "a"), (3L, "a")], Items(copy));
+
+        // A job's retry of the same chunk: reported as loaded before, with what it added then.
+        var (live, again) = await replica.ReceiveAsync(WithPrimary(chunk));
+        Assert.True(live);
+        Assert.Equal((0L, 0L, 3L, 3L), (again.Added, again.Duplicates, again.AlreadyLoadedRows, again.PreviouslyAdded));
+        Assert.Equal(3, Items(copy).Count);
     }
 
     private static MemoryDefinition Definition() => new("m", D, "Flat", 1, 1);

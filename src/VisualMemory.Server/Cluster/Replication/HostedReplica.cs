@@ -44,8 +44,8 @@ internal sealed class HostedReplica(string memory, int shard, long epoch, string
     /// <summary>Catching-up replicas the primary forwards to besides the Ready ones (guarded by <see cref="WriteOrder"/>).</summary>
     public Dictionary<string, ReplicaJoiner> Joiners => _joiners;
 
-    /// <summary>Applies a forwarded write, or buffers it while catching up. Returns whether it is durable here, and the ids it deleted.</summary>
-    public async Task<(bool Durable, IReadOnlyList<long> Deleted)> ReceiveAsync(ShardWrite write)
+    /// <summary>Applies a forwarded write, or buffers it while catching up. Returns whether it is durable here, and what it did (<see cref="ApplyAsync"/>).</summary>
+    public async Task<(bool Durable, ShardWriteResponse Applied)> ReceiveAsync(ShardWrite write)
     {
         await _apply.WaitAsync().ConfigureAwait(false);
         try
@@ -53,7 +53,7 @@ internal sealed class HostedReplica(string memory, int shard, long epoch, string
             if (!Live)
             {
                 _buffer.Add(write);
-                return (false, []);
+                return (false, new ShardWriteResponse());
             }
             return (true, await ApplyAsync(_data!, write).ConfigureAwait(false));
         }
@@ -87,16 +87,40 @@ internal sealed class HostedReplica(string memory, int shard, long epoch, string
         }
     }
 
-    /// <summary>Applies a write to the shard's data; returns the ids deleted (deletes and unlearning).</summary>
-    public static async Task<IReadOnlyList<long>> ApplyAsync(LocalMemory data, ShardWrite write)
+    /// <summary>
+    /// Applies a write to the shard's data; returns what it did: the ids deleted (deletes and unlearning),
+    /// or a bulk load's counts (<see cref="LocalMemory.BulkLoadAsync"/>). Acknowledged and Durable are left unset.
+    /// </summary>
+    public static async Task<ShardWriteResponse> ApplyAsync(LocalMemory data, ShardWrite write)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(write);
+        var response = new ShardWriteResponse();
+        response.Deleted.AddRange(await ApplyCoreAsync(data, write, response).ConfigureAwait(false));
+        return response;
+    }
+
+    private static async Task<IReadOnlyList<long>> ApplyCoreAsync(LocalMemory data, ShardWrite write, ShardWriteResponse response)
+    {
         switch (write.Kind)
         {
             case WriteKind.Upsert:
-                var sources = write.Sources.Count == 0 ? null : write.Sources.Select(s => s.Length == 0 ? null : s).ToList();
-                await data.UpsertAsync(write.Ids, write.Labels, write.Vectors.ToArray(), sources).ConfigureAwait(false);
+                await data.UpsertAsync(write.Ids, write.Labels, write.Vectors.ToArray(), Sources(write)).ConfigureAwait(false);
+                return [];
+            case WriteKind.BulkLoad:
+                // The origin makes this exactly once per replica: a replayed or retried chunk is reported, not added again.
+                var loaded = await data.BulkLoadAsync(write.Origin, write.Ids, write.Labels, write.Vectors.ToArray(), Sources(write)).ConfigureAwait(false);
+                response.Added = loaded.Added;
+                response.Duplicates = loaded.Duplicates;
+                response.AlreadyLoadedRows = loaded.AlreadyLoadedRows;
+                response.PreviouslyAdded = loaded.PreviouslyAdded;
+                return [];
+            case WriteKind.SetQuantizer:
+                var inForce = await data.SetQuantizerAsync(write.Quantizer.Memory, write.KeepExisting).ConfigureAwait(false);
+                if (write.KeepExisting)
+                {
+                    response.Quantizer = Google.Protobuf.ByteString.CopyFrom(inForce);
+                }
                 return [];
             case WriteKind.Delete:
                 return [.. write.Ids.Where(data.Delete)];
@@ -117,6 +141,9 @@ internal sealed class HostedReplica(string memory, int shard, long epoch, string
                 throw new ArgumentException($"unknown write kind {write.Kind}", nameof(write));
         }
     }
+
+    private static List<string?>? Sources(ShardWrite write) =>
+        write.Sources.Count == 0 ? null : [.. write.Sources.Select(s => s.Length == 0 ? null : s)];
 
     public void Dispose()
     {

@@ -28,10 +28,17 @@ internal sealed partial class PrimaryWriter(
         await replica.WriteOrder.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var deleted = await HostedReplica.ApplyAsync(replica.Data!, write).ConfigureAwait(false);
+            var applied = await HostedReplica.ApplyAsync(replica.Data!, write).ConfigureAwait(false);
+            var deleted = applied.Deleted;
             var forward = write.Clone();
             forward.Primary = identity.Name;
             forward.Term = term;
+            if (write.Kind == WriteKind.SetQuantizer && write.KeepExisting)
+            {
+                // Replicas take the quantizer the primary has in force, whichever won, so the shard's copies agree.
+                forward.Quantizer = applied.Quantizer;
+                forward.KeepExisting = false;
+            }
             if (write.Kind is WriteKind.UnlearnLabel or WriteKind.UnlearnSource)
             {
                 forward.Ids.Clear();
@@ -71,9 +78,10 @@ internal sealed partial class PrimaryWriter(
             {
                 throw new QuorumException($"shard {replica.Shard} of '{replica.Memory}': {acknowledged} of the {quorum} replicas the write quorum needs hold the write");
             }
-            var response = new ShardWriteResponse { Acknowledged = acknowledged, Durable = true };
-            response.Deleted.AddRange(deleted);
-            return response;
+            // The counts (deleted ids, a bulk load's rows) are the primary's: every replica holds the same items, so they count alike.
+            applied.Acknowledged = acknowledged;
+            applied.Durable = true;
+            return applied;
         }
         finally
         {
@@ -143,11 +151,12 @@ internal sealed partial class PrimaryWriter(
         }
         var sent = target.Session is null ? write : write.Clone();
         sent.Session = target.Session ?? "";
+        using var deadline = new CancellationTokenSource(options.Value.WriteTimeout(write.Kind));
         try
         {
-            return (target, await client.WriteAsync(target.Address, sent).ConfigureAwait(false), null);
+            return (target, await client.WriteAsync(target.Address, sent, deadline.Token).ConfigureAwait(false), null);
         }
-        catch (Exception e) when (e is HttpRequestException or ReplicationException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or ReplicationException or OperationCanceledException)
         {
             return (target, null, e.Message);
         }
