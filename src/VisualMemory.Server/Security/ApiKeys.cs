@@ -96,7 +96,7 @@ public sealed class ApiKeys
     private static ApiKeyScope Scope(IConfigurationSection entry, string where)
     {
         var scopes = entry.GetSection("Scopes");
-        var values = (scopes.Value is { } single ? [single] : scopes.GetChildren().Select(c => c.Value ?? ""))
+        var values = scopes.GetChildren().Select(c => c.Value).Prepend(scopes.Value).OfType<string>()
             .SelectMany(v => v.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .ToList();
         if (values.Count == 0)

@@ -28,13 +28,14 @@ internal static partial class NodeSecurity
         return settings;
     }
 
-    /// <summary>Authenticates, rate-limits and authorizes every request, in that order; logs the AllowAnonymous warning.</summary>
+    /// <summary>Authenticates, rate-limits and authorizes every request, in that order, and answers bodies over the limit with 413; logs the AllowAnonymous warning.</summary>
     public static void UseNodeSecurity(this WebApplication app)
     {
         if (app.Services.GetRequiredService<StartupWarning>().Text is { } warning)
         {
             LogOpenNode(app.Logger, warning);
         }
+        app.Use(RequestSizeLimits.AnswerRefusedBodies);
         app.Use(SecurityMiddleware.Authenticate);
         if (app.Services.GetRequiredService<SecuritySettings>().RateLimit.PermitsPerSecond > 0)
         {

@@ -24,4 +24,22 @@ internal static class RequestSizeLimits
         builder.WebHost.ConfigureKestrel(options => options.Limits.MaxRequestBodySize = largest);
         builder.Services.Configure<FormOptions>(options => options.MultipartBodyLengthLimit = largest);
     }
+
+    /// <summary>
+    /// Answers Kestrel's refusal of a body (over the limit: 413; malformed: 400) with problem details; the
+    /// exception handler would otherwise turn the exception a route's body read throws into a 500.
+    /// </summary>
+    public static async Task AnswerRefusedBodies(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            await (e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? Problems.TooLarge("body", $"the request body exceeds {context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes")
+                : Results.Problem(statusCode: e.StatusCode, title: "Bad request.", detail: e.Message)).ExecuteAsync(context).ConfigureAwait(false);
+        }
+    }
 }

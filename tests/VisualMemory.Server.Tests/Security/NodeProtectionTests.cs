@@ -49,10 +49,14 @@ public sealed class NodeProtectionTests : IDisposable
     {
         var internalUrl = new Uri($"http://127.0.0.1:{FreePort()}");
         using var node = await Start("node", [$"--Cluster:InternalUrl={internalUrl}", "--Security:ClusterSecret=the-right-cluster-secret"]);
-        using var h2 = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var h2 = new HttpClient();
         async Task<HttpStatusCode> Post(string route, string? secret)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(internalUrl, route)) { Content = new ByteArrayContent([]) };
+            // A message's own version, not the client's default, is what SendAsync uses.
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(internalUrl, route))
+            {
+                Content = new ByteArrayContent([]), Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(ShardSearchClient.MediaType);
             if (secret is not null)
             {

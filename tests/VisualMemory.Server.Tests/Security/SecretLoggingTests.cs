@@ -51,8 +51,11 @@ public sealed class SecretLoggingTests(PostgresFixture postgres) : IClassFixture
         await Send(node.Client, viaHeader, HttpStatusCode.Unauthorized);
         await Send(node.Client, Request(HttpMethod.Post, "/v1/memories", Query, new { name = "m", dimension = 4 }), HttpStatusCode.Forbidden);
         await Send(node.Client, Request(HttpMethod.Get, "/v1/memories", Admin), HttpStatusCode.OK);
-        using var h2 = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        var internalCall = new HttpRequestMessage(HttpMethod.Post, new Uri(internalUrl, ShardSearchClient.Route)) { Content = new ByteArrayContent([]) };
+        using var h2 = new HttpClient();
+        var internalCall = new HttpRequestMessage(HttpMethod.Post, new Uri(internalUrl, ShardSearchClient.Route))
+        {
+            Content = new ByteArrayContent([]), Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         internalCall.Content.Headers.ContentType = new MediaTypeHeaderValue(ShardSearchClient.MediaType);
         internalCall.Headers.Add(ClusterAuthentication.Header, WrongKey);
         await Send(h2, internalCall, HttpStatusCode.Unauthorized);
