@@ -79,7 +79,13 @@ internal sealed class ApiClient(HttpClient http)
             {
                 // Not a problem document: show the raw body.
             }
-            throw new ServerException($"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}");
+            var hint = response.StatusCode switch
+            {
+                HttpStatusCode.Unauthorized => " (pass --api-key KEY or set VM_API_KEY)",
+                HttpStatusCode.Forbidden => " (use a key with the admin scope)",
+                _ => "",
+            };
+            throw new ServerException($"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}{hint}");
         }
         return JsonNode.Parse(text) ?? new JsonObject();
     }

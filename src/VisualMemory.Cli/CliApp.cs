@@ -7,7 +7,8 @@ namespace VisualMemory.Cli;
 internal static class CliApp
 {
     public const string Usage = """
-        usage: vm COMMAND [options]      (server: --server URL, default $VM_SERVER or http://127.0.0.1:5080)
+        usage: vm COMMAND [options]      (server: --server URL, default $VM_SERVER or http://127.0.0.1:5080;
+                                          --api-key KEY, default $VM_API_KEY; --insecure skips TLS certificate checks, dev only)
           prepare  fashion-mnist|mnist --out DIR [--source DIR] [--images] [--limit N]
                    train/test .npy + label files; --images also DIR/{train,test}-images/NNNNN.png and
                    DIR/{train,test}-images.jsonl ({"id","uri","label"} a line); --limit keeps the first N of each split
@@ -50,7 +51,7 @@ internal static class CliApp
                    counts and where the bytes are (RAM, object storage, write-ahead log); seal now; retrain the quantizer
         """;
 
-    public static async Task<int> Run(string[] args, TextWriter output, TextWriter error, Func<string, HttpClient> httpFor)
+    public static async Task<int> Run(string[] args, TextWriter output, TextWriter error, Func<CliConnection, HttpClient> httpFor)
     {
         try
         {
@@ -85,7 +86,16 @@ internal static class CliApp
                 return EvalReportCommand.Run(args, options, output, error);
             }
             var server = options.String("server", Environment.GetEnvironmentVariable("VM_SERVER") ?? "http://127.0.0.1:5080");
-            using var http = httpFor(server);
+            if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUri) || serverUri.Scheme is not ("http" or "https"))
+            {
+                throw new UsageException($"--server must be an http or https URL, got '{server}'");
+            }
+            using var http = httpFor(new CliConnection(serverUri, options.Flag("insecure")));
+            // From the command line or the environment, never echoed: the key is a secret.
+            if (options.String("api-key", Environment.GetEnvironmentVariable("VM_API_KEY") ?? "") is { Length: > 0 } apiKey)
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+            }
             var api = new ApiClient(http);
             return command switch
             {

@@ -4,5 +4,5 @@ namespace VisualMemory.Cli;
 internal static class VmProgram
 {
     public static Task<int> Main(string[] args) =>
-        CliApp.Run(args, Console.Out, Console.Error, url => new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(10) });
+        CliApp.Run(args, Console.Out, Console.Error, connection => connection.CreateClient());
 }

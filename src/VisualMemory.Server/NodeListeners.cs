@@ -10,7 +10,8 @@ namespace VisualMemory.Server;
 /// </summary>
 internal static class NodeListeners
 {
-    private const string DefaultPublicUrl = "http://127.0.0.1:5080";
+    /// <summary>Where the public API listens when neither --urls nor ASPNETCORE_URLS says: loopback only.</summary>
+    public const string DefaultPublicUrl = "http://127.0.0.1:5080";
 
     /// <summary>Configures Kestrel; returns the internal port, or null when there is none.</summary>
     /// <exception cref="InvalidOperationException">A URL is not an http URL on an IP address or localhost.</exception>
@@ -30,13 +31,21 @@ internal static class NodeListeners
         // Explicit listeners replace --urls in Kestrel, so the public ones are declared here too.
         var publicEndpoints = (string.IsNullOrEmpty(configured) ? DefaultPublicUrl : configured)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(Parse).ToList();
-        var internalEndpoint = Parse(internalUrl);
+            .Select(url => (Endpoint: Parse(url, allowHttps: true), Https: url.StartsWith("https:", StringComparison.OrdinalIgnoreCase))).ToList();
+        var internalEndpoint = Parse(internalUrl, allowHttps: false);
         builder.WebHost.ConfigureKestrel(options =>
         {
-            foreach (var endpoint in publicEndpoints)
+            foreach (var (endpoint, https) in publicEndpoints)
             {
-                options.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+                options.Listen(endpoint, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    if (https)
+                    {
+                        // The certificate from Kestrel:Certificates:Default, as for an https URL in --urls.
+                        listen.UseHttps();
+                    }
+                });
             }
             options.Listen(internalEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
         });
@@ -54,11 +63,13 @@ internal static class NodeListeners
         return new Cluster.NodeIdentity(name, string.IsNullOrWhiteSpace(cluster.InternalUrl) ? publicUrl : cluster.InternalUrl);
     }
 
-    private static IPEndPoint Parse(string url)
+    private static IPEndPoint Parse(string url, bool allowHttps)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme == Uri.UriSchemeHttp || (allowHttps && uri.Scheme == Uri.UriSchemeHttps)))
         {
-            throw new InvalidOperationException($"'{url}' must be an http URL such as http://127.0.0.1:5081 (TLS between nodes comes with the security work)");
+            throw new InvalidOperationException(allowHttps
+                ? $"'{url}' must be an http or https URL such as https://10.0.0.5:5080"
+                : $"'{url}' must be an http URL such as http://127.0.0.1:5081 (node-to-node calls are cleartext HTTP/2, authenticated by Security:ClusterSecret)");
         }
         var address = uri.Host switch
         {

@@ -9,6 +9,7 @@ using VisualMemory.Server.Cluster.Replication;
 using VisualMemory.Server.Endpoints;
 using VisualMemory.Server.Http;
 using VisualMemory.Server.Metrics;
+using VisualMemory.Server.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -30,7 +31,7 @@ builder.Services.AddSingleton<VisualMemory.Server.Embedding.LocalEmbedding>();
 var embeddingSettings = builder.Configuration.GetSection("Embedding").Get<VisualMemory.Server.Embedding.EmbeddingSettings>() ?? new();
 // A mistyped worker URL stops the node at start, not at the first image.
 VisualMemory.Server.Embedding.EmbeddingWorkers.ParseStatic(embeddingSettings);
-builder.Services.AddSingleton(_ => new EmbeddingClient(TimeSpan.FromMilliseconds(embeddingSettings.WorkerTimeoutMilliseconds)));
+builder.Services.AddSingleton(services => new EmbeddingClient(TimeSpan.FromMilliseconds(embeddingSettings.WorkerTimeoutMilliseconds), services.GetRequiredService<SecuritySettings>().ClusterSecret));
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingWorkers>();
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingService>();
 builder.Services.AddSingleton<QueryBody>();
@@ -41,6 +42,8 @@ var clusterSection = builder.Configuration.GetSection("Cluster");
 builder.Services.Configure<ClusterSettings>(clusterSection);
 var cluster = clusterSection.Get<ClusterSettings>() ?? new ClusterSettings();
 ClusterStartupChecks.Check(builder.Configuration, cluster);
+// API keys, the cluster secret, body and rate limits; refuses a node open beyond loopback (docs/operations.md, Security).
+var security = builder.AddNodeSecurity(cluster.Distributed);
 builder.Services.AddSingleton<IClusterStore>(_ =>
 {
     if (!string.IsNullOrWhiteSpace(cluster.Database))
@@ -59,7 +62,7 @@ builder.Services.AddSingleton<ClusterView>();
 builder.Services.AddSingleton<ReplicaRegistry>();
 builder.Services.AddSingleton(services => new ReplicaStorage(services.GetRequiredService<MemoryCatalog>().Storage!.Objects, nodeStorage.DataDirectory));
 // The client's own bound is the longest call (a bulk load); each write is bounded by its kind's timeout (ClusterSettings.WriteTimeout).
-builder.Services.AddSingleton(_ => new ReplicationClient(TimeSpan.FromMilliseconds(Math.Max(cluster.ReplicationTimeoutMilliseconds, cluster.BulkWriteTimeoutMilliseconds))));
+builder.Services.AddSingleton(_ => new ReplicationClient(TimeSpan.FromMilliseconds(Math.Max(cluster.ReplicationTimeoutMilliseconds, cluster.BulkWriteTimeoutMilliseconds)), security.ClusterSecret));
 builder.Services.AddSingleton<PrimaryWriter>();
 builder.Services.AddSingleton<ClusterWriter>();
 // Replicas load after membership has registered the node, and are checkpointed before it leaves.
@@ -72,7 +75,7 @@ builder.Services.AddSingleton<VisualMemory.Server.Jobs.QuantizerTraining>();
 builder.Services.AddSingleton<VisualMemory.Server.Jobs.IngestPartRunner>();
 builder.Services.AddSingleton<VisualMemory.Server.Jobs.IngestJobs>();
 builder.Services.AddHostedService<VisualMemory.Server.Jobs.IngestJobService>();
-builder.Services.AddSingleton(_ => new ShardSearchClient(TimeSpan.FromMinutes(1)));
+builder.Services.AddSingleton(_ => new ShardSearchClient(TimeSpan.FromMinutes(1), security.ClusterSecret));
 // Every fan-out (RemoteMemory.SearchAsync included) is the coalescing one: concurrent searches of a memory share shard requests.
 var coalescing = new CoalescingOptions(cluster.CoalesceMaxQueries, TimeSpan.FromMicroseconds(cluster.CoalesceMaxWaitMicroseconds)).Validate();
 builder.Services.AddSingleton(services => new CoalescingFanout(services.GetRequiredService<ShardSearchClient>(), TimeSpan.FromMilliseconds(cluster.ShardTimeoutMilliseconds), coalescing));
@@ -91,6 +94,7 @@ builder.Services.AddOpenApi();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseNodeSecurity();
 app.MapOpenApi();
 app.MapNodeMetrics();
 app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();

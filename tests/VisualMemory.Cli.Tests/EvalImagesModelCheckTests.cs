@@ -42,7 +42,7 @@ public sealed class EvalImagesModelCheckTests : IDisposable
         var stub = new StubServer();
         var error = new StringWriter();
         var exit = await CliApp.Run(["eval", "--memory", "m", "--images", listing, "--server", "http://stub"], TextWriter.Null, error,
-            url => new HttpClient(stub) { BaseAddress = new Uri(url) });
+            c => new HttpClient(stub) { BaseAddress = c.Server });
         Assert.Equal(4, exit);
         Assert.Contains("sha256 bbbb, but memory m was built with aaaa", error.ToString());
         Assert.Equal(["GET /v1/memories/m", "POST /v1/embed/batch?model=demo"], stub.Requests);

@@ -47,7 +47,7 @@ public sealed class ImageCliTests(DemoServerFixture fixture) : IClassFixture<Dem
         var output = new StringWriter();
         var error = new StringWriter();
         var url = $"http://127.0.0.1:{fixture.Server.Port.ToString(CultureInfo.InvariantCulture)}";
-        var exit = await CliApp.Run([.. args, "--server", url], output, error, u => new HttpClient { BaseAddress = new Uri(u), Timeout = TimeSpan.FromSeconds(60) });
+        var exit = await CliApp.Run([.. args, "--server", url], output, error, c => new HttpClient { BaseAddress = c.Server, Timeout = TimeSpan.FromSeconds(60) });
         return (exit, output.ToString(), error.ToString());
     }
 

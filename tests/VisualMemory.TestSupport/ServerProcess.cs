@@ -15,18 +15,29 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Exit code .NET reports on Unix for a child ended by signal 9 (128 + SIGKILL).</summary>
     public const int SigkillExitCode = 128 + 9;
 
+    /// <summary>
+    /// The cluster secret every node started here gets unless its settings name <c>Security:ClusterSecret</c> or
+    /// <c>Security:AllowAnonymous</c> themselves: cluster nodes refuse to start without one, and nodes of one test must share it.
+    /// </summary>
+    public const string ClusterSecret = "test-cluster-secret-0123456789";
+
     private const int TailLines = 200;
+
+    // Everything the server wrote, up to this many characters, for tests that inspect the whole log.
+    private const int MaxOutputChars = 4 << 20;
+
+    private readonly System.Text.StringBuilder _output = new();
 
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
 
-    private ServerProcess(Process process, int port)
+    private ServerProcess(Process process, int port, string scheme, HttpMessageHandler? handler)
     {
         _process = process;
         Port = port;
-        Client = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) })
+        Client = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) })
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"),
+            BaseAddress = new Uri($"{scheme}://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"),
             // Generous: with durability every write may wait for an fsync on a busy 2-core machine.
             Timeout = TimeSpan.FromSeconds(30),
         };
@@ -40,6 +51,18 @@ public sealed class ServerProcess : IDisposable
 
     /// <summary>The operating-system process id.</summary>
     public int ProcessId => _process.Id;
+
+    /// <summary>Everything the server wrote to stdout and stderr so far (up to 4 Mi characters).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_tail)
+            {
+                return _output.ToString();
+            }
+        }
+    }
 
     /// <summary>The last lines the server wrote to stdout and stderr, for failure messages.</summary>
     public string OutputTail
@@ -56,8 +79,12 @@ public sealed class ServerProcess : IDisposable
     /// <summary>
     /// Starts the server on <paramref name="dataDirectory"/> with <paramref name="settings"/> as extra
     /// command-line switches, and returns once GET /healthz answers 200 (within <paramref name="startTimeout"/>).
+    /// With <paramref name="scheme"/> "https" the server listens with TLS (its settings name the certificate) and
+    /// <paramref name="handler"/> (owned by the client from then on) must trust it. <paramref name="listenHost"/> is the
+    /// address in the server's URL (the client always connects to 127.0.0.1): "0.0.0.0" listens beyond loopback.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, IReadOnlyList<string> settings, TimeSpan startTimeout)
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, IReadOnlyList<string> settings, TimeSpan startTimeout,
+        string scheme = "http", Func<HttpMessageHandler>? handler = null, string listenHost = "127.0.0.1")
     {
         ArgumentNullException.ThrowIfNull(settings);
         var dll = Path.Combine(AppContext.BaseDirectory, "VisualMemory.Server.dll");
@@ -69,7 +96,7 @@ public sealed class ServerProcess : IDisposable
         // before the server binds; the server then exits at once, and a new port is tried.
         for (var attempt = 1; ; attempt++)
         {
-            var server = Launch(dll, dataDirectory, FreePort(), settings);
+            var server = Launch(dll, dataDirectory, FreePort(), WithClusterSecret(settings), scheme, handler?.Invoke(), listenHost);
             bool healthy;
             try
             {
@@ -126,7 +153,12 @@ public sealed class ServerProcess : IDisposable
         _process.Dispose();
     }
 
-    private static ServerProcess Launch(string dll, string dataDirectory, int port, IReadOnlyList<string> settings)
+    private static IReadOnlyList<string> WithClusterSecret(IReadOnlyList<string> settings) =>
+        settings.Any(s => s.StartsWith("--Security:ClusterSecret", StringComparison.OrdinalIgnoreCase) || s.StartsWith("--Security:AllowAnonymous", StringComparison.OrdinalIgnoreCase))
+            ? settings
+            : [.. settings, $"--Security:ClusterSecret={ClusterSecret}"];
+
+    private static ServerProcess Launch(string dll, string dataDirectory, int port, IReadOnlyList<string> settings, string scheme, HttpMessageHandler? handler, string listenHost)
     {
         // DOTNET_HOST_PATH is the dotnet that runs the tests; the same runtime then runs the server.
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -138,7 +170,7 @@ public sealed class ServerProcess : IDisposable
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        start.ArgumentList.Add($"{scheme}://{listenHost}:{port.ToString(CultureInfo.InvariantCulture)}");
         start.ArgumentList.Add("--data-dir");
         start.ArgumentList.Add(dataDirectory);
         foreach (var setting in settings)
@@ -148,7 +180,7 @@ public sealed class ServerProcess : IDisposable
         // --urls on the command line wins anyway; this keeps an inherited variable from confusing a reader of the logs.
         start.Environment.Remove("ASPNETCORE_URLS");
         var process = new Process { StartInfo = start };
-        var server = new ServerProcess(process, port);
+        var server = new ServerProcess(process, port, scheme, handler);
         // Both streams are drained asynchronously from the start: a full pipe would block the
         // server's logger and with it request handling, which would look like a hang.
         process.OutputDataReceived += (_, e) => server.Remember(e.Data);
@@ -190,6 +222,10 @@ public sealed class ServerProcess : IDisposable
         }
         lock (_tail)
         {
+            if (_output.Length < MaxOutputChars)
+            {
+                _output.AppendLine(line);
+            }
             _tail.Enqueue(line);
             while (_tail.Count > TailLines)
             {

@@ -18,10 +18,10 @@ public sealed class EmbeddingClient : IDisposable
 
     private readonly HttpClient _http;
 
-    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (queueing on the worker included).</summary>
-    public EmbeddingClient(TimeSpan timeout)
+    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (queueing on the worker included); every call carries <paramref name="clusterSecret"/> when set.</summary>
+    public EmbeddingClient(TimeSpan timeout, string? clusterSecret = null)
     {
-        _http = H2cHttp.Create(timeout);
+        _http = H2cHttp.Create(timeout, clusterSecret);
     }
 
     /// <summary>Sends <paramref name="request"/> to the worker at <paramref name="worker"/> (its internal base address).</summary>

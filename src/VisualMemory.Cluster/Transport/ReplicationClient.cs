@@ -18,10 +18,10 @@ public sealed class ReplicationClient : IDisposable
 
     private readonly HttpClient _http;
 
-    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call.</summary>
-    public ReplicationClient(TimeSpan timeout)
+    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call; every call carries <paramref name="clusterSecret"/> when set.</summary>
+    public ReplicationClient(TimeSpan timeout, string? clusterSecret = null)
     {
-        _http = H2cHttp.Create(timeout);
+        _http = H2cHttp.Create(timeout, clusterSecret);
     }
 
     /// <summary>Sends a shard write (to a primary, or forwarded by one).</summary>

@@ -17,10 +17,10 @@ public sealed class ShardSearchClient : IDisposable
 
     private readonly HttpClient _http;
 
-    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (a per-shard timeout).</summary>
-    public ShardSearchClient(TimeSpan timeout)
+    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (a per-shard timeout); every call carries <paramref name="clusterSecret"/> when set.</summary>
+    public ShardSearchClient(TimeSpan timeout, string? clusterSecret = null)
     {
-        _http = H2cHttp.Create(timeout);
+        _http = H2cHttp.Create(timeout, clusterSecret);
     }
 
     /// <summary>Sends <paramref name="request"/> to the host at <paramref name="node"/> (its internal base address).</summary>

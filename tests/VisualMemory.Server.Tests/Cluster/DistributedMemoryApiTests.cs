@@ -39,6 +39,7 @@ public sealed class DistributedMemoryApiTests(PostgresFixture postgres) : IClass
         var ports = new Dictionary<string, int> { ["n1"] = FreePort(), ["n2"] = FreePort() };
         var nodes = new Dictionary<string, ServerProcess>();
         using var h2 = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        h2.DefaultRequestHeaders.Add(ClusterAuthentication.Header, ServerProcess.ClusterSecret);
         try
         {
             foreach (var name in ports.Keys)

@@ -61,7 +61,7 @@ public sealed class InternalShardSearchTests : IAsyncLifetime
     public async Task Shards_searched_apart_over_http2_and_merged_equal_the_nodes_own_search()
     {
         var query = Normalised([0.3f, -0.2f, 0.1f, 0.4f, -0.5f, 0.2f, 0.0f, 0.1f]);
-        using var client = new ShardSearchClient(TimeSpan.FromSeconds(30));
+        using var client = new ShardSearchClient(TimeSpan.FromSeconds(30), ServerProcess.ClusterSecret);
         var vocabulary = new LabelVocabulary();
         // The coordinator's own vocabulary order differs from the host's: names map across.
         vocabulary.GetOrAdd("c4");
@@ -89,9 +89,13 @@ public sealed class InternalShardSearchTests : IAsyncLifetime
         request.Queries.Add(Normalised([1, 0, 0, 0, 0, 0, 0, 0]));
         using var onPublic = new ByteArrayContent(request.ToByteArray());
         onPublic.Headers.ContentType = new(ShardSearchClient.MediaType);
-        Assert.Equal(HttpStatusCode.NotFound, (await _server!.Client.PostAsync(new Uri(ShardSearchClient.Route, UriKind.Relative), onPublic)).StatusCode);
+        // Even with the cluster secret (without it the answer is 401 on any port).
+        using var publicCall = new HttpRequestMessage(HttpMethod.Post, new Uri(ShardSearchClient.Route, UriKind.Relative)) { Content = onPublic };
+        publicCall.Headers.Add(ClusterAuthentication.Header, ServerProcess.ClusterSecret);
+        Assert.Equal(HttpStatusCode.NotFound, (await _server!.Client.SendAsync(publicCall)).StatusCode);
 
         using var http1 = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        http1.DefaultRequestHeaders.Add(ClusterAuthentication.Header, ServerProcess.ClusterSecret);
         using var overHttp1 = new ByteArrayContent(request.ToByteArray());
         overHttp1.Headers.ContentType = new(ShardSearchClient.MediaType);
         // An HTTP/2-only port does not speak HTTP/1.1: the request fails instead of being served.
@@ -111,7 +115,7 @@ public sealed class InternalShardSearchTests : IAsyncLifetime
     [Fact]
     public async Task Bad_requests_get_problem_details_naming_the_field()
     {
-        using var client = new ShardSearchClient(TimeSpan.FromSeconds(30));
+        using var client = new ShardSearchClient(TimeSpan.FromSeconds(30), ServerProcess.ClusterSecret);
         async Task<(HttpStatusCode? Status, string Message)> Send(ShardSearchRequest request)
         {
             try
@@ -149,6 +153,7 @@ public sealed class InternalShardSearchTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await Send(badK)).Status);
 
         using var http2 = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        http2.DefaultRequestHeaders.Add(ClusterAuthentication.Header, ServerProcess.ClusterSecret);
         using var garbage = new ByteArrayContent([0xff, 0xff, 0xff, 0x01]);
         garbage.Headers.ContentType = new(ShardSearchClient.MediaType);
         Assert.Equal(HttpStatusCode.BadRequest, (await http2.PostAsync(new Uri(Internal, ShardSearchClient.Route), garbage)).StatusCode);

@@ -81,7 +81,7 @@ public sealed class ShardFanoutTests : IAsyncLifetime
 
     private static async Task<((long Id, string Label, float Similarity)[][] Hits, FanoutResult Result)> Fanout(IReadOnlyList<ShardReplicas> placement, float[][] queries, TimeSpan? timeout = null)
     {
-        using var client = new ShardSearchClient(TimeSpan.FromSeconds(30));
+        using var client = new ShardSearchClient(TimeSpan.FromSeconds(30), ServerProcess.ClusterSecret);
         var fanout = new ShardFanout(client, timeout ?? TimeSpan.FromSeconds(10));
         var vocabulary = new LabelVocabulary();
         var result = await fanout.SearchAsync("m", D, [.. queries.SelectMany(q => q)], 10, 0, null, placement, vocabulary.GetOrAdd);

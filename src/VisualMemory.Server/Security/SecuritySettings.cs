@@ -1,0 +1,23 @@
+namespace VisualMemory.Server.Security;
+
+/// <summary>
+/// Who may call the node and how often. Bound from configuration section "Security"; API keys are read
+/// from <c>Security:ApiKeys</c> by <see cref="ApiKeys.FromConfiguration"/>.
+/// </summary>
+public sealed class SecuritySettings
+{
+    /// <summary>
+    /// Lets a node without API keys (or, in cluster mode, without a cluster secret) listen beyond loopback.
+    /// Off by default: such a node refuses to start, because anyone who reaches it could change or drop memories.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>The secret every node of a cluster shares; internal routes refuse calls without it (at least 16 characters).</summary>
+    public string? ClusterSecret { get; set; }
+
+    /// <summary>Whether <c>/metrics</c> needs a query key; off by default so Prometheus scrapes it without one.</summary>
+    public bool MetricsRequireKey { get; set; }
+
+    /// <summary>Per-caller request rate limit; off unless <see cref="RateLimitSettings.PermitsPerSecond"/> is set.</summary>
+    public RateLimitSettings RateLimit { get; set; } = new();
+}
