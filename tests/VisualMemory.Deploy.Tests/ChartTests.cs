@@ -101,7 +101,7 @@ public sealed partial class ChartTests
             }
         }
         foreach (var expected in new[] { "Cluster__Database", "Cluster__InternalUrl", "Cluster__Roles", "Cluster__NodeName", "Storage__Kind",
-            "Storage__S3__AccessKey", "Storage__S3__SecretKey", "Storage__S3__ServiceUrl", "Security__ClusterSecret", "Security__ApiKeys",
+            "Storage__S3__AccessKey", "Storage__S3__SecretKey", "Storage__S3__ServiceUrl", "Security__ClusterSecret", "Security__ApiKeys__0__Key",
             "Telemetry__OtlpEndpoint", "Embedding__Models__x__Path", "Embedding__Onnx__ExecutionProvider", "DataDir" })
         {
             Assert.Contains(expected, names);

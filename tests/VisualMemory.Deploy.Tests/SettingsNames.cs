@@ -50,6 +50,12 @@ internal static class SettingsNames
         {
             return $"{name}: not a section__property name";
         }
+        // API keys are a list read by ApiKeys.FromConfiguration, not a property of SecuritySettings.
+        if (segments.Length == 4 && string.Equals(segments[0], "Security", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(segments[1], "ApiKeys", StringComparison.OrdinalIgnoreCase))
+        {
+            return int.TryParse(segments[2], out _) && segments[3] is "Name" or "Key" or "KeyHash" or "Scopes" ? null : $"{name}: API keys are Security__ApiKeys__N__(Name|Key|KeyHash|Scopes)";
+        }
         if (string.Equals(segments[0], "Security", StringComparison.OrdinalIgnoreCase))
         {
             var security = typeof(ClusterSettings).Assembly.GetTypes().FirstOrDefault(t => t.Name == "SecuritySettings");

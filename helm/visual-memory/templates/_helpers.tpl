@@ -82,12 +82,29 @@ Call with (dict "root" $ "roles" "ShardHost").
     secretKeyRef:
       name: {{ include "visual-memory.secretName" .root }}
       key: s3SecretKey
-- name: Security__ApiKeys
+{{- if .root.Values.security.adminApiKey }}
+# Security:ApiKeys is a list (Name, Key, Scopes per entry): entry 0 is the admin key, entry 1 the query key.
+- name: Security__ApiKeys__0__Name
+  value: admin
+- name: Security__ApiKeys__0__Scopes
+  value: admin
+- name: Security__ApiKeys__0__Key
   valueFrom:
     secretKeyRef:
       name: {{ include "visual-memory.secretName" .root }}
-      key: apiKeys
-      optional: true
+      key: adminApiKey
+{{- end }}
+{{- if .root.Values.security.queryApiKey }}
+- name: Security__ApiKeys__1__Name
+  value: query
+- name: Security__ApiKeys__1__Scopes
+  value: query
+- name: Security__ApiKeys__1__Key
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "visual-memory.secretName" .root }}
+      key: queryApiKey
+{{- end }}
 - name: Security__ClusterSecret
   valueFrom:
     secretKeyRef:
