@@ -314,7 +314,15 @@ public sealed class DistributedIngestJobTests(PostgresFixture postgres, ITestOut
     {
         using var content = new ByteArrayContent(message.ToByteArray());
         content.Headers.ContentType = new MediaTypeHeaderValue(ShardSearchClient.MediaType);
-        using var response = await h2.PostAsync(new Uri($"http://127.0.0.1:{port}{route}"), content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{port}{route}"))
+        {
+            Content = content,
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        // Internal routes take only callers that hold the cluster secret the test nodes share.
+        request.Headers.Add(ClusterAuthentication.Header, ServerProcess.ClusterSecret);
+        using var response = await h2.SendAsync(request);
         var body = await response.Content.ReadAsByteArrayAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{route}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
         return body;
