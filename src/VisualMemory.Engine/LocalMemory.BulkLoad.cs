@@ -104,15 +104,7 @@ public sealed partial class LocalMemory
             index.Dispose();
             throw;
         }
-        lock (_trainingGate)
-        {
-            // A checkpoint may still be copying the old template: it is freed with the memory, not now.
-            if (_template is not null)
-            {
-                _retiredTemplates.Add(_template);
-            }
-            _template = index;
-        }
+        ReplaceTemplate(index);
         return quantizer.ToArray();
     }
 

@@ -176,15 +176,7 @@ public sealed partial class LocalMemory
             index.Dispose();
             throw;
         }
-        lock (_trainingGate)
-        {
-            // A checkpoint may still be copying the old template: it is freed with the memory, not now.
-            if (_template is not null)
-            {
-                _retiredTemplates.Add(_template);
-            }
-            _template = index;
-        }
+        ReplaceTemplate(index);
         long rows = 0;
         foreach (var shard in _shards)
         {
@@ -285,6 +277,19 @@ public sealed partial class LocalMemory
         finally
         {
             _stateWrite.Release();
+        }
+    }
+
+    // A checkpoint may still be copying the old template: it is freed with the memory, not now.
+    private void ReplaceTemplate(FaissIndex index)
+    {
+        lock (_trainingGate)
+        {
+            if (_template is not null)
+            {
+                _retiredTemplates.Add(_template);
+            }
+            _template = index;
         }
     }
 }

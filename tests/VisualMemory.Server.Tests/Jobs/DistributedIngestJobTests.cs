@@ -12,6 +12,8 @@ using VisualMemory.TestSupport;
 using Xunit.Abstractions;
 using static VisualMemory.Server.Tests.Cluster.ClusterTestHelpers;
 
+using static VisualMemory.Server.Tests.Jobs.JobTestCalls;
+
 namespace VisualMemory.Server.Tests.Jobs;
 
 /// <summary>
@@ -278,29 +280,6 @@ public sealed class DistributedIngestJobTests(PostgresFixture postgres, ITestOut
     // The ids a job keeps: confidence at least minConfidence, without p0's two bad rows.
     private static List<long> Expected(int parts, int rowsPerPart, double minConfidence = 0.3) =>
         [.. Enumerable.Range(0, parts * rowsPerPart).Where(i => (i % rowsPerPart % 10) / 10.0 >= minConfidence - 1e-9 && i != 3 && i != 5).Select(i => (long)i)];
-
-    private static async Task<JsonNode> PostAsync(HttpClient client, string path, object body, HttpStatusCode expected)
-    {
-        var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{path}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!;
-    }
-
-    private static async Task<JsonNode> WaitForJobAsync(HttpClient client, long id, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var job = JsonNode.Parse(await client.GetStringAsync(new Uri($"/v1/jobs/{id}", UriKind.Relative)))!;
-            if ((string?)job["state"] != "running")
-            {
-                return job;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"job {id} still running: {job.ToJsonString()}");
-            await Task.Delay(100);
-        }
-    }
 
     private static async Task<List<long>> SearchIdsAsync(HttpClient client, float[] query, int k, string memory = "m")
     {

@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using VisualMemory.TestSupport;
 
+using static VisualMemory.Server.Tests.Jobs.JobTestCalls;
+
 namespace VisualMemory.Server.Tests.Jobs;
 
 /// <summary>Bulk ingest jobs on a real node process: counts, filters, bad rows, idempotence, resume after SIGKILL, refusals.</summary>
@@ -26,29 +28,6 @@ public sealed class IngestJobTests : IDisposable
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, error);
-    }
-
-    private static async Task<JsonNode> PostAsync(HttpClient client, string path, object body, HttpStatusCode expected)
-    {
-        var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{path}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!;
-    }
-
-    private static async Task<JsonNode> WaitForJobAsync(HttpClient client, long id, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var job = JsonNode.Parse(await client.GetStringAsync(new Uri($"/v1/jobs/{id}", UriKind.Relative)))!;
-            if ((string?)job["state"] != "running")
-            {
-                return job;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"job {id} still running: {job.ToJsonString()}");
-            await Task.Delay(100);
-        }
     }
 
     private static async Task<long> CountAsync(HttpClient client, string memory) =>
