@@ -116,7 +116,11 @@ public interface IClusterStore : IAsyncDisposable
     /// <summary>When the pending rebalance request was made, or null when none is pending.</summary>
     Task<DateTimeOffset?> GetRebalanceRequestAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Clears the pending rebalance request, only while <paramref name="controllerName"/> holds the controller lease with <paramref name="controllerEpoch"/>.</summary>
-    /// <returns><see cref="PlacementOutcome.Applied"/> (also when none was pending) or <see cref="PlacementOutcome.NotController"/>.</returns>
-    Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Clears the rebalance request made at <paramref name="requestedAt"/>, only while <paramref name="controllerName"/>
+    /// holds the controller lease with <paramref name="controllerEpoch"/>. A request made since (after the controller
+    /// read this one) stays pending: the controller has not yet planned with the nodes it was made for.
+    /// </summary>
+    /// <returns><see cref="PlacementOutcome.Applied"/> (also when none, or a newer one, was pending) or <see cref="PlacementOutcome.NotController"/>.</returns>
+    Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, DateTimeOffset requestedAt, CancellationToken cancellationToken = default);
 }

@@ -353,7 +353,7 @@ public sealed class PostgresClusterStore : IClusterStore, IJobStore
     }
 
     /// <inheritdoc />
-    public async Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, CancellationToken cancellationToken = default)
+    public async Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, DateTimeOffset requestedAt, CancellationToken cancellationToken = default)
     {
         StoreArguments.Name(controllerName, nameof(controllerName));
         return await InTransactionAsync(async (connection, transaction) =>
@@ -362,7 +362,7 @@ public sealed class PostgresClusterStore : IClusterStore, IJobStore
             {
                 return PlacementOutcome.NotController;
             }
-            await ExecuteAsync(connection, transaction, PostgresSql.ClearRebalance, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, PostgresSql.ClearRebalance, cancellationToken, ("at", requestedAt)).ConfigureAwait(false);
             return PlacementOutcome.Applied;
         }, cancellationToken).ConfigureAwait(false);
     }

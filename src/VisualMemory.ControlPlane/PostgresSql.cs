@@ -250,7 +250,7 @@ internal static class PostgresSql
 
     public const string GetRebalance = "SELECT requested_at FROM rebalance_request WHERE id = 1";
 
-    public const string ClearRebalance = "DELETE FROM rebalance_request WHERE id = 1";
+    public const string ClearRebalance = "DELETE FROM rebalance_request WHERE id = 1 AND requested_at = @at";
 
     /// <summary>
     /// Schema version 5: bulk-ingest jobs and their parts (IJobStore). A part is keyed by its job and its

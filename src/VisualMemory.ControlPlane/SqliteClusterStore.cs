@@ -365,7 +365,7 @@ public sealed class SqliteClusterStore : IClusterStore, IJobStore
     }
 
     /// <inheritdoc />
-    public async Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, CancellationToken cancellationToken = default)
+    public async Task<PlacementOutcome> ClearRebalanceAsync(string controllerName, long controllerEpoch, DateTimeOffset requestedAt, CancellationToken cancellationToken = default)
     {
         StoreArguments.Name(controllerName, nameof(controllerName));
         return await InTransactionAsync(async (connection, transaction, now) =>
@@ -374,7 +374,7 @@ public sealed class SqliteClusterStore : IClusterStore, IJobStore
             {
                 return PlacementOutcome.NotController;
             }
-            await ExecuteAsync(connection, transaction, SqliteSql.ClearRebalance, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, SqliteSql.ClearRebalance, cancellationToken, ("at", requestedAt.UtcTicks)).ConfigureAwait(false);
             return PlacementOutcome.Applied;
         }, cancellationToken).ConfigureAwait(false);
     }

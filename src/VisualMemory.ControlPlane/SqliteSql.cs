@@ -240,7 +240,7 @@ internal static class SqliteSql
 
     public const string GetRebalance = "SELECT requested_at FROM rebalance_request WHERE id = 1";
 
-    public const string ClearRebalance = "DELETE FROM rebalance_request WHERE id = 1";
+    public const string ClearRebalance = "DELETE FROM rebalance_request WHERE id = 1 AND requested_at = @at";
 
     /// <summary>
     /// Schema version 5: bulk-ingest jobs and their parts (IJobStore), the same tables as PostgreSQL's.

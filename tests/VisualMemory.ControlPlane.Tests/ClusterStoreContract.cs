@@ -546,18 +546,18 @@ public abstract partial class ClusterStoreContract : IAsyncLifetime
     {
         var state = await SetUpAsync(controllerLease: ShortLease);
         Assert.Equal(MoveRequestOutcome.Requested, await Store.RequestMoveAsync("m", 0, "n1", "n2"));
-        await Store.RequestRebalanceAsync();
+        var requestedAt = await Store.RequestRebalanceAsync();
         await Task.Delay(PastShortLease);
         var usurper = await Store.TryAcquireControllerAsync("d", LongLease);
         Assert.NotNull(usurper);
 
         Assert.Equal(PlacementOutcome.NotController, await Store.CompleteMoveAsync("c", state.Epoch, "m", 0, "n1"));
-        Assert.Equal(PlacementOutcome.NotController, await Store.ClearRebalanceAsync("c", state.Epoch));
+        Assert.Equal(PlacementOutcome.NotController, await Store.ClearRebalanceAsync("c", state.Epoch, requestedAt));
         Assert.Single(await Store.ListPendingMovesAsync());
         Assert.NotNull(await Store.GetRebalanceRequestAsync());
 
         Assert.Equal(PlacementOutcome.Applied, await Store.CompleteMoveAsync("d", usurper.Epoch, "m", 0, "n1"));
-        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("d", usurper.Epoch));
+        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("d", usurper.Epoch, requestedAt));
         Assert.Empty(await Store.ListPendingMovesAsync());
         Assert.Null(await Store.GetRebalanceRequestAsync());
     }
@@ -573,13 +573,19 @@ public abstract partial class ClusterStoreContract : IAsyncLifetime
         Assert.Equal(first, await Store.GetRebalanceRequestAsync());
         Assert.Equal(first, await Another().GetRebalanceRequestAsync());
 
-        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("c", controller.Epoch));
+        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("c", controller.Epoch, first));
         Assert.Null(await Store.GetRebalanceRequestAsync());
         // Clearing when nothing is pending is not an error.
-        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("c", controller.Epoch));
+        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("c", controller.Epoch, first));
+        await Task.Delay(5);
         var again = await Store.RequestRebalanceAsync();
-        Assert.True(again >= first);
+        Assert.True(again > first);
         Assert.Equal(again, await Store.GetRebalanceRequestAsync());
+        // A controller that planned on the first request must not clear the one made since.
+        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("c", controller.Epoch, first));
+        Assert.Equal(again, await Store.GetRebalanceRequestAsync());
+        Assert.Equal(PlacementOutcome.Applied, await Store.ClearRebalanceAsync("c", controller.Epoch, again));
+        Assert.Null(await Store.GetRebalanceRequestAsync());
     }
 
     /// <summary>Two shard hosts, a memory "m" of two shards, and node "c" as controller.</summary>

@@ -17,12 +17,16 @@ internal static class PlacementController
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(lease);
+        // The rebalance request is read before the nodes: a node registered before the request was made is
+        // then in this round's node list, so a round cannot judge the request settled on a cluster older
+        // than the request (and only the request read here is cleared, never a newer one).
+        var rebalanceRequestedAt = await store.GetRebalanceRequestAsync(cancellationToken).ConfigureAwait(false);
+        var rebalance = rebalanceRequestedAt is not null;
         var nodes = ToPlanner(await store.ListNodesAsync(cancellationToken).ConfigureAwait(false));
         var primaries = await store.ListShardsAsync(null, cancellationToken).ConfigureAwait(false);
         var shards = ToPlanner(await store.ListMemoriesAsync(cancellationToken).ConfigureAwait(false), primaries);
         var current = ToPlanner(await store.ListAssignmentsAsync(null, cancellationToken).ConfigureAwait(false));
         var pending = await store.ListPendingMovesAsync(cancellationToken).ConfigureAwait(false);
-        var rebalance = await store.GetRebalanceRequestAsync(cancellationToken).ConfigureAwait(false) is not null;
         var options = PlacementOptions.Default with
         {
             Rebalance = rebalance,
@@ -49,9 +53,9 @@ internal static class PlacementController
             }
         }
         await RetireMovesAsync(store, lease, pending, plan, cancellationToken).ConfigureAwait(false);
-        if (rebalance && RebalanceSettled(nodes, shards, current, options, plan))
+        if (rebalanceRequestedAt is { } requestedAt && RebalanceSettled(nodes, shards, current, options, plan))
         {
-            await store.ClearRebalanceAsync(lease.Holder, lease.Epoch, cancellationToken).ConfigureAwait(false);
+            await store.ClearRebalanceAsync(lease.Holder, lease.Epoch, requestedAt, cancellationToken).ConfigureAwait(false);
         }
         return (outcome, plan);
     }

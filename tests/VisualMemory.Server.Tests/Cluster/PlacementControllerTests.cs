@@ -117,6 +117,28 @@ public sealed class PlacementControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rebalance_requested_while_a_round_reads_the_cluster_is_carried_out_not_cleared_on_the_old_nodes()
+    {
+        await Nodes("a");
+        Assert.True(await _store.CreateMemoryAsync("m", "{}", 4, 1));
+        await Settle();
+        // The operator registers node b and asks for a rebalance just after this round has read the nodes.
+        var racing = StoreWithHookAfterListNodes.Wrap(_store, async () =>
+        {
+            await Nodes("b");
+            await _store.RequestRebalanceAsync();
+        });
+        await PlacementController.RunOnceAsync(racing, _lease, CancellationToken.None);
+        Assert.NotNull(await _store.GetRebalanceRequestAsync());
+
+        await Settle();
+        Assert.Null(await _store.GetRebalanceRequestAsync());
+        var counts = (await _store.ListAssignmentsAsync()).GroupBy(r => r.Node).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(2, counts["a"]);
+        Assert.Equal(2, counts["b"]);
+    }
+
+    [Fact]
     public async Task A_deposed_controller_writes_nothing()
     {
         await Nodes("a", "b");
