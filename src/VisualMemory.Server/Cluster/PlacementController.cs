@@ -17,16 +17,16 @@ internal static class PlacementController
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(lease);
-        // The rebalance request is read before the nodes: a node registered before the request was made is
-        // then in this round's node list, so a round cannot judge the request settled on a cluster older
-        // than the request (and only the request read here is cleared, never a newer one).
+        // The operator's requests are read before the cluster: a node registered before a request was made
+        // is then in this round's node list, so a round cannot give up a move to it, or judge a rebalance
+        // settled, on a cluster older than the request (and only the rebalance read here is cleared).
+        var pending = await store.ListPendingMovesAsync(cancellationToken).ConfigureAwait(false);
         var rebalanceRequestedAt = await store.GetRebalanceRequestAsync(cancellationToken).ConfigureAwait(false);
         var rebalance = rebalanceRequestedAt is not null;
         var nodes = ToPlanner(await store.ListNodesAsync(cancellationToken).ConfigureAwait(false));
         var primaries = await store.ListShardsAsync(null, cancellationToken).ConfigureAwait(false);
         var shards = ToPlanner(await store.ListMemoriesAsync(cancellationToken).ConfigureAwait(false), primaries);
         var current = ToPlanner(await store.ListAssignmentsAsync(null, cancellationToken).ConfigureAwait(false));
-        var pending = await store.ListPendingMovesAsync(cancellationToken).ConfigureAwait(false);
         var options = PlacementOptions.Default with
         {
             Rebalance = rebalance,

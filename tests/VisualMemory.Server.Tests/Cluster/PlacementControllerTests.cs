@@ -139,6 +139,25 @@ public sealed class PlacementControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_move_to_a_node_registered_while_a_round_reads_the_cluster_is_made_not_given_up()
+    {
+        await Nodes("a");
+        Assert.True(await _store.CreateMemoryAsync("m", "{}", 1, 1));
+        await Settle();
+        var racing = StoreWithHookAfterListNodes.Wrap(_store, async () =>
+        {
+            await Nodes("b");
+            Assert.Equal(MoveRequestOutcome.Requested, await _store.RequestMoveAsync("m", 0, "a", "b"));
+        });
+        await PlacementController.RunOnceAsync(racing, _lease, CancellationToken.None);
+        Assert.Single(await _store.ListPendingMovesAsync());
+
+        await Settle();
+        Assert.Empty(await _store.ListPendingMovesAsync());
+        Assert.Equal("b", (await Replicas("m", 0)).Single().Node);
+    }
+
+    [Fact]
     public async Task A_deposed_controller_writes_nothing()
     {
         await Nodes("a", "b");
