@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VisualMemory.Core.Diagnostics;
 using VisualMemory.Engine.Metrics;
 using VisualMemory.Core.Hierarchy;
 using VisualMemory.Core.Labels;
@@ -480,7 +481,7 @@ public sealed partial class LocalMemory : IDisposable
                     new KeyValuePair<string, object?>("memory", Definition.Name), new KeyValuePair<string, object?>("shard", ShardLabel(searched[s])));
             }
         }
-        EngineMetrics.RecordStage("shard_search", searchStart);
+        StageTiming.Record("shard_search", searchStart);
         var mergeStart = Stopwatch.GetTimestamp();
         var nq = normalised.Length / d;
         var merged = new Neighbor[nq][];
@@ -493,7 +494,7 @@ public sealed partial class LocalMemory : IDisposable
             }
             merged[q] = TopKMerger.Merge(lists, k);
         }
-        EngineMetrics.RecordStage("merge", mergeStart);
+        StageTiming.Record("merge", mergeStart);
         return merged;
     }
 

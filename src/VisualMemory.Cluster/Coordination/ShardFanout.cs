@@ -115,7 +115,7 @@ public class ShardFanout(ShardSearchClient client, TimeSpan perShardTimeout)
             }
             merged[q] = TopKMerger.Merge(lists, k);
         }
-        FanoutMetrics.RecordMerge(mergeStart);
+        StageTiming.Record("merge", mergeStart);
         missing.Sort();
         return new FanoutResult(merged, missing, retries);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using VisualMemory.Core.Diagnostics;
 
 namespace VisualMemory.Embedding.Batching;
 
@@ -160,12 +161,11 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     private void Run(List<Request> batch)
     {
         var runStart = Stopwatch.GetTimestamp();
-        if (EmbeddingMetrics.StageDuration.Enabled)
+        if (StageTiming.Enabled)
         {
-            var stage = new KeyValuePair<string, object?>("stage", "queue_wait");
             foreach (var request in batch)
             {
-                EmbeddingMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(request.Queued, runStart).TotalSeconds, stage);
+                StageTiming.Record("queue_wait", Stopwatch.GetElapsedTime(request.Queued, runStart));
             }
         }
         EmbeddingMetrics.BatchSize.Record(batch.Count);
@@ -178,7 +178,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
         try
         {
             output = _run(input, batch.Count);
-            EmbeddingMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(runStart).TotalSeconds, new KeyValuePair<string, object?>("stage", "embed"));
+            StageTiming.Record("embed", runStart);
             if (output.Length != batch.Count * OutputLength)
             {
                 throw new InvalidOperationException($"the model returned {output.Length} floats for {batch.Count} rows of {OutputLength}");

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using VisualMemory.Engine.Metrics;
 using VisualMemory.Core.Aggregation;
+using VisualMemory.Core.Diagnostics;
 using VisualMemory.Core.Hierarchy;
 using VisualMemory.Core.Linear;
 using VisualMemory.Core.Pruning;
@@ -60,7 +60,7 @@ public static class MemoryClassifier
     {
         var aggregateStart = Stopwatch.GetTimestamp();
         var result = KnnClassifier.Classify(neighbors, options.Aggregation);
-        EngineMetrics.RecordStage("aggregate", aggregateStart);
+        StageTiming.Record("aggregate", aggregateStart);
         var explained = options.Explain ? Explain(memory, neighbors, result.Weights) : null;
         if (options.Lambda is not { } lambda)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using VisualMemory.Cluster.Coordination;
 using VisualMemory.ControlPlane;
+using VisualMemory.Core.Diagnostics;
 using VisualMemory.Core.Labels;
 using VisualMemory.Core.Pruning;
 using VisualMemory.Core.Search;
@@ -57,7 +58,7 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await fanout.SearchAsync(Definition.Name, Definition.Dimension, queries, k, nprobe ?? 0, pruning, Placement, Labels.GetOrAdd, cancellationToken).ConfigureAwait(false);
         // The whole fan-out as the coordinator waits for it: coalescing, network, the hosts' searches and the merge.
-        VisualMemory.Engine.Metrics.EngineMetrics.RecordStage("fanout", start);
+        StageTiming.Record("fanout", start);
         return result;
     }
 

@@ -33,7 +33,7 @@ internal sealed class ImageEmbedder(IOptions<EmbeddingSettings> options)
             });
             decode?.SetTag("vm.image.bytes", image.Length);
             ImageTensor.Write(decoded.Pixels.Span, decoded.Width, decoded.Height, spec, tensor);
-            VisualMemory.Engine.Metrics.EngineMetrics.RecordStage("decode", decodeStart);
+            StageTiming.Record("decode", decodeStart);
         }
         // The batcher runs the model for many requests at once: this span covers this image's wait in the
         // queue plus the shared run, which is what a caller's latency is made of.

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using VisualMemory.Cluster.Coordination;
 using VisualMemory.ControlPlane;
 using VisualMemory.Core.Aggregation;
+using VisualMemory.Core.Diagnostics;
 using VisualMemory.Core.Search;
 using VisualMemory.Core.Validation;
 using VisualMemory.Engine;
@@ -108,7 +109,7 @@ internal static class RemoteSearch
         }
         var aggregateStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var classification = KnnClassifier.Classify(neighbors, aggregation);
-        VisualMemory.Engine.Metrics.EngineMetrics.RecordStage("aggregate", aggregateStart);
+        StageTiming.Record("aggregate", aggregateStart);
         return Results.Ok(new ClassifyResponse(
             memory.Labels[classification.Label!.Value], classification.Confidence,
             classification.Scores.ToDictionary(s => memory.Labels[s.Label], s => s.Score), null, null, null, null));

@@ -10,7 +10,7 @@ namespace VisualMemory.Server.Metrics;
 /// Prometheus exporter does not restore in this environment; this is the part of it a scrape needs.
 /// </summary>
 /// <remarks>
-/// Instruments of several meters that map to the same Prometheus name (each layer's <c>vm_stage_duration</c>)
+/// Instruments of several meters that map to the same Prometheus name (say, a library's and ours)
 /// form one family, their series merged by label set. An instrument whose type or buckets disagree with the
 /// family's first is left out rather than rendered as a second family of the same name.
 /// </remarks>

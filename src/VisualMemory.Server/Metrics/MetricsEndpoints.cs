@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using VisualMemory.Core.Diagnostics;
 
 namespace VisualMemory.Server.Metrics;
 
@@ -11,7 +12,7 @@ internal static class MetricsEndpoints
     public const string Route = "/metrics";
 
     /// <summary>Meters the collector takes besides the node's own: every layer's shared meter, and the runtime's (CPU, GC, thread pool, working set).</summary>
-    private static readonly string[] SharedMeters = [VisualMemory.Engine.Metrics.EngineMetrics.MeterName, "System.Runtime"];
+    private static readonly string[] SharedMeters = [Metering.MeterName, "System.Runtime"];
 
     public static IServiceCollection AddNodeMetrics(this IServiceCollection services)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using VisualMemory.Core.Diagnostics;
 
 namespace VisualMemory.Server.Metrics;
 
@@ -11,12 +12,10 @@ namespace VisualMemory.Server.Metrics;
 /// </summary>
 internal static class RequestMetrics
 {
-    private static readonly Meter Meter = new(VisualMemory.Engine.Metrics.EngineMetrics.MeterName);
-
-    public static Counter<long> Requests { get; } = Meter.CreateCounter<long>(
+    public static Counter<long> Requests { get; } = Metering.Meter.CreateCounter<long>(
         "vm_requests", null, "HTTP requests by route pattern, memory and status code.");
 
-    public static Histogram<double> Duration { get; } = Meter.CreateHistogram<double>(
+    public static Histogram<double> Duration { get; } = Metering.Meter.CreateHistogram<double>(
         "vm_request_duration", "s", "End-to-end HTTP request time (body read, embedding, search, aggregation, response), by route pattern and memory.");
 
     /// <summary>The middleware: times the rest of the pipeline, including a request that throws (counted as 500).</summary>
