@@ -229,7 +229,7 @@ public sealed partial class LocalMemory
     private async Task<int> CheckpointShardAsync(Shard shard, Func<FaissIndex> template, bool wait, EncodedSegment? attach, CancellationToken cancellationToken)
     {
         // Durable shards gain a segment per checkpoint, so they merge small ones; in-memory shards seal only when full.
-        var merge = _storage is null || _settings.MergeSegments < 2 ? null : new SegmentMerge(_settings.MergeSegments, Math.Max(1, _settings.SealThreshold / 2));
+        var merge = _storage is null || _settings.MergeSegments < 2 ? null : new SegmentMerge(_settings.MergeSegments, Math.Max(1, _settings.SealThreshold / 2), _settings.MaxSegmentBytes);
         var rows = await shard.CheckpointAsync(template, _storage is null ? null : () => SaveStateAsync(cancellationToken), wait, merge, attach, cancellationToken).ConfigureAwait(false);
         if (_storage is not null && Unlearning.MarkForgotten(CoveredPosition) > 0)
         {

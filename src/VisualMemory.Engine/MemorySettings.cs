@@ -28,10 +28,17 @@ public sealed class MemorySettings
     public long MaxLogBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
-    /// Sealed segments smaller than half <see cref="SealThreshold"/> that a durable shard's checkpoint
-    /// merges into one once there are this many (below 2: never).
+    /// How many sealed segments a durable shard's checkpoint merges into one (below 2: never). Segments whose
+    /// IVF codes share the memory's quantizer merge this many at a time per size tier, by moving their codes;
+    /// other ones smaller than half <see cref="SealThreshold"/> are re-encoded into one once there are this many.
     /// </summary>
     public int MergeSegments { get; set; } = 8;
+
+    /// <summary>
+    /// The most bytes of codes (and ids) a merge puts in one segment: a segment is one object in storage and
+    /// one serialized buffer in memory, so this stays well under 2 GiB.
+    /// </summary>
+    public long MaxSegmentBytes { get; set; } = 1L << 30;
 
     /// <summary>How often the background maintenance looks for shards to checkpoint.</summary>
     public int CheckpointIntervalMilliseconds { get; set; } = 1000;

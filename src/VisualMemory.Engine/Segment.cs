@@ -448,6 +448,51 @@ internal sealed class Segment : IDisposable
         return segment;
     }
 
+    /// <summary>Whether this sealed segment's codes can join an index cloned from <paramref name="template"/> as they are (same trained quantizer and codec).</summary>
+    public bool SharesCodesWith(FaissIndex template) => _index is not null && template.CanMerge(_index);
+
+    /// <summary>A copy of the sealed index, to merge elsewhere while this segment goes on serving.</summary>
+    public FaissIndex CloneIndex() =>
+        (_index ?? throw new InvalidOperationException($"segment {Number} is not sealed")).Clone();
+
+    /// <summary>
+    /// A frozen, unsealed segment whose rows are <paramref name="parts"/>' rows one after the other, with their
+    /// ids, labels, sources, reliability and flags (dead rows stay dead, keeping row numbers aligned with an
+    /// index merged from the parts' indexes at offsets of their row counts). <see cref="Seal"/> gives it that index.
+    /// </summary>
+    public static Segment Concatenate(long number, int dimension, IReadOnlyList<Segment> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var total = parts.Sum(p => (long)p.RowCount);
+        if (total > int.MaxValue)
+        {
+            throw new ArgumentException($"{total} rows do not fit one segment", nameof(parts));
+        }
+        var segment = new Segment(number, dimension, initialCapacity: 1);
+        segment._rows = new RowData[Math.Max(1, (int)total)];
+        var at = 0;
+        foreach (var part in parts)
+        {
+            Array.Copy(part._rows, 0, segment._rows, at, part.RowCount);
+            at += part.RowCount;
+        }
+        segment.RowCount = at;
+        for (var r = 0; r < at; r++)
+        {
+            if (segment.IsDeadAt(r))
+            {
+                segment.DeadCount++;
+            }
+            else if (segment.IsPrunedAt(r))
+            {
+                segment._prunedLive++;
+            }
+        }
+        segment._vectors = [];
+        segment.IsFrozen = true;
+        return segment;
+    }
+
     /// <summary>Bytes the stored objects of <paramref name="data"/> take (the columns are raw little-endian arrays).</summary>
     public static long StoredSize(Storage.Segments.SealedSegmentData data)
     {

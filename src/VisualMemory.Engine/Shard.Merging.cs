@@ -6,16 +6,146 @@ namespace VisualMemory.Engine;
 public sealed partial class Shard
 {
     /// <summary>
-    /// Combines the small sealed segments into one when there are at least
+    /// Merges sealed segments: those whose codes fit the memory's trained IVF template by moving the codes
+    /// (<see cref="MergeByCodes"/>, tiered), the other small ones by re-encoding (below). Returns the number
+    /// of segments merged.
+    /// </summary>
+    /// <remarks>
+    /// Re-encoding combines the small sealed segments into one when there are at least
     /// <see cref="SegmentMerge.Count"/>: their live rows are copied (vectors decoded: exact for Flat,
     /// approximate for PQ) and encoded with <paramref name="template"/> outside the lock; under the
     /// write lock, rows deleted or replaced meanwhile are killed in the merged segment, the item map is
     /// pointed at it and the old segments are dropped (their objects go at the commit). Returns the
     /// number of segments merged (0 when none were).
-    /// </summary>
-    private int MergeSmallSegments(Func<FaissIndex> template, SegmentMerge merge)
+    /// </remarks>
+    private int MergeSegments(Func<FaissIndex> template, SegmentMerge merge)
     {
-        var small = Read(() => _segments.Where(s => s.IsSealed && s.LiveCount < merge.SmallRows).ToList());
+        if (Read(() => _segments.Count(s => s.IsSealed)) < Math.Max(2, merge.Count))
+        {
+            return 0;
+        }
+        // Sealed segments exist, so the quantizer is trained: this returns the memory's template, not a new one.
+        var trained = template();
+        var merged = 0;
+        if (trained.NList > 0)
+        {
+            var maxRows = Math.Min(merge.MaxBytes / (trained.CodeSize + sizeof(long)), int.MaxValue);
+            var policy = new TieredMergePolicy(Math.Max(2, merge.Count), merge.SmallRows, maxRows);
+            int folded;
+            while ((folded = MergeByCodes(trained, policy)) > 0)
+            {
+                merged += folded;
+            }
+        }
+        // What the codes cannot merge (Flat segments, or codes of a quantizer since replaced) is re-encoded.
+        return merged + MergeSmallSegments(template, merge, trained.NList > 0 ? trained : null);
+    }
+
+    /// <summary>
+    /// Folds the segments <paramref name="policy"/> picks among those whose codes fit <paramref name="trained"/>
+    /// into one, moving their IVF codes without decoding them (exact, and cheap: a copy of the inverted lists).
+    /// Rows keep their order, so row r of part p is row offset(p) + r of the merged segment; the indexes are
+    /// cloned under the read lock and merged outside it, and under the write lock rows deleted or replaced
+    /// meanwhile are killed, the item map is pointed at the merged segment and the parts are dropped (their
+    /// objects go at the commit). Returns the number of segments folded (0 when the policy picked none).
+    /// </summary>
+    private int MergeByCodes(FaissIndex trained, TieredMergePolicy policy)
+    {
+        List<Segment> parts;
+        Segment merged;
+        var clones = new List<FaissIndex>();
+        _lock.EnterReadLock();
+        try
+        {
+            var candidates = _segments.Where(s => s.IsSealed && s.SharesCodesWith(trained)).ToList();
+            parts = [.. policy.Choose([.. candidates.Select(s => (long)s.RowCount)]).Select(i => candidates[i])];
+            if (parts.Count < 2)
+            {
+                return 0;
+            }
+            merged = Segment.Concatenate(_nextSegmentNumber, Dimension, parts);
+            foreach (var part in parts)
+            {
+                clones.Add(part.CloneIndex());
+            }
+        }
+        catch
+        {
+            clones.ForEach(c => c.Dispose());
+            throw;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        var index = clones[0];
+        try
+        {
+            long offset = parts[0].RowCount;
+            for (var i = 1; i < parts.Count; i++)
+            {
+                index.MergeFrom(clones[i], offset);
+                offset += parts[i].RowCount;
+            }
+        }
+        catch
+        {
+            clones.ForEach(c => c.Dispose());
+            merged.Dispose();
+            throw;
+        }
+        for (var i = 1; i < clones.Count; i++)
+        {
+            clones[i].Dispose();
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            merged.Seal(index);
+            _nextSegmentNumber++;
+            var row = 0;
+            foreach (var part in parts)
+            {
+                for (var oldRow = 0; oldRow < part.RowCount; oldRow++, row++)
+                {
+                    if (merged.IsDeadAt(row))
+                    {
+                        continue;
+                    }
+                    var id = merged.IdAt(row);
+                    if (_items.TryGetValue(id, out var at) && at.Segment == part && at.Row == oldRow)
+                    {
+                        // Pruning may have changed since the copy; the part's row has the current state.
+                        merged.SetPruning(row, part.ReliabilityAt(oldRow), part.IsPrunedAt(oldRow));
+                        _items[id] = (merged, row);
+                    }
+                    else
+                    {
+                        merged.Kill(row);
+                    }
+                }
+            }
+            var position = _segments.IndexOf(parts[0]);
+            foreach (var part in parts)
+            {
+                _segments.Remove(part);
+                part.Dispose();
+            }
+            _segments.Insert(Math.Min(position, _segments.Count), merged);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+        return parts.Count;
+    }
+
+    private int MergeSmallSegments(Func<FaissIndex> template, SegmentMerge merge, FaissIndex? mergedByCodes)
+    {
+        var small = Read(() => _segments.Where(s => s.IsSealed && s.LiveCount < merge.SmallRows
+            && (mergedByCodes is null || !s.SharesCodesWith(mergedByCodes))).ToList());
         if (small.Count < Math.Max(2, merge.Count))
         {
             return 0;

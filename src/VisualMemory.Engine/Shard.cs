@@ -512,7 +512,7 @@ public sealed partial class Shard : IDisposable
             }
             if (merge is not null)
             {
-                MergeSmallSegments(template, merge);
+                MergeSegments(template, merge);
             }
             if (Store is not { } durable)
             {

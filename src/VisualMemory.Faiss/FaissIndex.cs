@@ -188,6 +188,40 @@ public sealed unsafe class FaissIndex : IDisposable
         return new FaissIndex(new FaissIndexHandle(pointer));
     }
 
+    /// <summary>Bytes one stored vector's code takes (for IVF, without its id): 64 for PQ64, 4·d for Flat.</summary>
+    public long CodeSize
+    {
+        get
+        {
+            NativeMethods.Check(NativeMethods.IndexCodeSize(_handle, out var bytes));
+            return bytes;
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="MergeFrom"/> can move <paramref name="source"/>'s entries into this index as they are:
+    /// both are IVF indexes (Flat, PQ or SQ codes) of the same shape whose coarse centroids and trained codec
+    /// are identical, as for two copies of one trained template.
+    /// </summary>
+    public bool CanMerge(FaissIndex source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        NativeMethods.Check(NativeMethods.IndexCanMerge(_handle, source._handle, out var result));
+        return result != 0;
+    }
+
+    /// <summary>
+    /// Moves every entry of <paramref name="source"/> into this index with <paramref name="addId"/> added to
+    /// its id, copying the codes without decoding them (so nothing is lost to re-encoding); <paramref name="source"/>
+    /// is left empty.
+    /// </summary>
+    /// <exception cref="FaissException">The indexes cannot be merged (see <see cref="CanMerge"/>).</exception>
+    public void MergeFrom(FaissIndex source, long addId)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        NativeMethods.Check(NativeMethods.IndexMergeFrom(_handle, source._handle, addId));
+    }
+
     /// <summary>Frees the native index.</summary>
     public void Dispose() => _handle.Dispose();
 

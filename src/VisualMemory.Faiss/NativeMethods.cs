@@ -52,6 +52,15 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "vm_index_clone")]
     internal static partial int IndexClone(FaissIndexHandle index, out nint clone);
 
+    [LibraryImport(Library, EntryPoint = "vm_index_can_merge")]
+    internal static partial int IndexCanMerge(FaissIndexHandle destination, FaissIndexHandle source, out int result);
+
+    [LibraryImport(Library, EntryPoint = "vm_index_merge_from")]
+    internal static partial int IndexMergeFrom(FaissIndexHandle destination, FaissIndexHandle source, long addId);
+
+    [LibraryImport(Library, EntryPoint = "vm_index_code_size")]
+    internal static partial int IndexCodeSize(FaissIndexHandle index, out long bytes);
+
     [LibraryImport(Library, EntryPoint = "vm_knn_inner_product")]
     internal static partial int KnnInnerProduct(float* x, long nx, float* y, long ny, int d, long k, float* similarities, long* rows);
 

@@ -6,6 +6,9 @@
 #include <faiss/IndexIDMap.h>
 #include <faiss/IVFlib.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexScalarQuantizer.h>
 #include <faiss/clone_index.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
@@ -19,6 +22,8 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <typeinfo>
+#include <vector>
 
 struct vm_index {
     std::unique_ptr<faiss::Index> index;
@@ -48,6 +53,35 @@ void require(bool condition, const char* message) {
 // The IVF layer if there is one, so nprobe and nlist can be reached through wrappers.
 const faiss::IndexIVF* find_ivf(const faiss::Index* index) {
     return faiss::ivflib::try_extract_index_ivf(index);
+}
+
+// FAISS's own merge check compares the coarse centroids but not the codec's training, so entries
+// encoded with other PQ codebooks or SQ ranges would be merged silently wrong; both are compared here.
+bool same_codec(const faiss::IndexIVF& a, const faiss::IndexIVF& b) {
+    if (typeid(a) != typeid(b) || a.d != b.d || a.nlist != b.nlist || a.code_size != b.code_size ||
+        a.metric_type != b.metric_type || !a.is_trained || !b.is_trained) {
+        return false;
+    }
+    std::vector<float> ca(a.nlist * a.d), cb(b.nlist * b.d);
+    a.quantizer->reconstruct_n(0, static_cast<faiss::Index::idx_t>(a.nlist), ca.data());
+    b.quantizer->reconstruct_n(0, static_cast<faiss::Index::idx_t>(b.nlist), cb.data());
+    if (ca != cb) return false;
+    if (const auto* pa = dynamic_cast<const faiss::IndexIVFPQ*>(&a)) {
+        const auto& pb = dynamic_cast<const faiss::IndexIVFPQ&>(b);
+        return pa->by_residual == pb.by_residual && pa->pq.M == pb.pq.M && pa->pq.nbits == pb.pq.nbits &&
+               pa->pq.centroids == pb.pq.centroids;
+    }
+    if (const auto* sa = dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(&a)) {
+        const auto& sb = dynamic_cast<const faiss::IndexIVFScalarQuantizer&>(b);
+        return sa->by_residual == sb.by_residual && sa->sq.qtype == sb.sq.qtype && sa->sq.trained == sb.sq.trained;
+    }
+    return typeid(a) == typeid(faiss::IndexIVFFlat);
+}
+
+bool can_merge(const faiss::Index* dst, const faiss::Index* src) {
+    const faiss::IndexIVF* a = find_ivf(dst);
+    const faiss::IndexIVF* b = find_ivf(src);
+    return a != nullptr && b != nullptr && a == dst && b == src && same_codec(*a, *b);
 }
 
 // Visits every stored vector in storage order as visit(id, decode), where decode(out) writes the
@@ -247,6 +281,31 @@ int vm_index_clone(const vm_index* index, vm_index** out) {
         require(index != nullptr && out != nullptr, "null argument");
         std::unique_ptr<faiss::Index> copy(faiss::clone_index(index->index.get()));
         *out = new vm_index{std::move(copy)};
+    });
+}
+
+int vm_index_can_merge(const vm_index* dst, const vm_index* src, int* result) {
+    return guarded([&] {
+        require(dst != nullptr && src != nullptr && result != nullptr, "null argument");
+        *result = can_merge(dst->index.get(), src->index.get()) ? 1 : 0;
+    });
+}
+
+int vm_index_merge_from(vm_index* dst, vm_index* src, int64_t add_id) {
+    return guarded([&] {
+        require(dst != nullptr && src != nullptr, "null argument");
+        require(dst != src, "an index cannot be merged into itself");
+        require(can_merge(dst->index.get(), src->index.get()),
+                "only IVF indexes with the same coarse centroids and the same trained codec can be merged");
+        dst->index->merge_from(*src->index, add_id);
+    });
+}
+
+int vm_index_code_size(const vm_index* index, int64_t* bytes) {
+    return guarded([&] {
+        require(index != nullptr && bytes != nullptr, "null argument");
+        const faiss::IndexIVF* ivf = find_ivf(index->index.get());
+        *bytes = static_cast<int64_t>(ivf ? ivf->code_size : index->index->sa_code_size());
     });
 }
 

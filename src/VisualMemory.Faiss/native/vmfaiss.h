@@ -38,6 +38,15 @@ VM_API int vm_index_export(const vm_index* index, int64_t ntotal, int64_t* ids, 
    the ids (no direct map is kept), so meant for single lookups such as residual queries. */
 VM_API int vm_index_reconstruct_id(const vm_index* index, int64_t id, float* vector, int* found);
 VM_API int vm_index_clone(const vm_index* index, vm_index** out);
+/* Whether every entry of src can move into dst unchanged: both are unwrapped IVF indexes of the same
+   type and shape, with identical coarse centroids and an identical trained codec (PQ codebooks, SQ
+   ranges; Flat has none). */
+VM_API int vm_index_can_merge(const vm_index* dst, const vm_index* src, int* result);
+/* Moves every entry of src into dst, adding add_id to its ids, without decoding; src is left empty.
+   Fails unless vm_index_can_merge says yes. */
+VM_API int vm_index_merge_from(vm_index* dst, vm_index* src, int64_t add_id);
+/* Bytes one stored vector's code takes (for IVF, without its id and list number). */
+VM_API int vm_index_code_size(const vm_index* index, int64_t* bytes);
 
 /* Exact inner-product k-NN of nx queries against ny rows; result slot j of row i is the row number. */
 VM_API int vm_knn_inner_product(const float* x, int64_t nx, const float* y, int64_t ny, int d, int64_t k,
