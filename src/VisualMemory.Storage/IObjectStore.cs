@@ -7,7 +7,7 @@ namespace VisualMemory.Storage;
 /// <remarks>
 /// <para>Implementations: <see cref="LocalDirectoryObjectStore"/> (the embedded default) and
 /// <see cref="S3ObjectStore"/> (AWS S3, MinIO, Ceph RGW, R2, s3rver). The surface is kept to what
-/// every blob service offers natively (whole-object put/get, prefix listing, delete), so another
+/// every blob service offers natively (whole-object put/get, streamed get, prefix listing, delete), so another
 /// backend, e.g. Azure Blob Storage once its client can be restored, is one more class.</para>
 /// <para>Keys are validated by <see cref="ObjectKey.Validate"/>. A put is atomic: a concurrent or
 /// later reader sees either the previous object or the whole new one, never a partial object.
@@ -30,6 +30,15 @@ public interface IObjectStore
     /// <exception cref="ObjectNotFoundException">No object has this key.</exception>
     /// <exception cref="ArgumentException">The key is invalid.</exception>
     Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Opens the object <paramref name="key"/> for reading from its start, streaming: for objects too big to
+    /// hold in memory whole, such as a dataset's parts. The stream is read-only and forward-only; dispose it
+    /// to release the connection or file.
+    /// </summary>
+    /// <exception cref="ObjectNotFoundException">No object has this key.</exception>
+    /// <exception cref="ArgumentException">The key is invalid.</exception>
+    Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Whether an object with this key exists.</summary>
     /// <exception cref="ArgumentException">The key is invalid.</exception>

@@ -53,6 +53,19 @@ public sealed class PrefixedObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
+    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _inner.OpenReadAsync(Full(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException e)
+        {
+            throw new ObjectNotFoundException(key, Describe, e);
+        }
+    }
+
+    /// <inheritdoc />
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
         _inner.ExistsAsync(Full(key), cancellationToken);
 

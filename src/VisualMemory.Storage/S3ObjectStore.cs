@@ -130,6 +130,21 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     /// <inheritdoc />
+    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ObjectKey.Validate(key);
+        try
+        {
+            var response = await _client.GetObjectAsync(_bucket, _prefix + key, cancellationToken).ConfigureAwait(false);
+            return new S3ObjectStream(response);
+        }
+        catch (AmazonS3Exception e) when (IsNotFound(e))
+        {
+            throw new ObjectNotFoundException(key, Describe, e);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
     {
         ObjectKey.Validate(key);

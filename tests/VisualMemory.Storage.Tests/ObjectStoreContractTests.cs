@@ -105,6 +105,39 @@ public abstract class ObjectStoreContractTests
         Assert.False(await Store.ExistsAsync("segments/missing.bin"));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    [InlineData(5 * 1024 * 1024 + 17)]
+    public async Task Open_read_streams_the_whole_object_in_pieces(int length)
+    {
+        var content = Bytes(length, length + 1);
+        await Store.PutAsync("datasets/part-0.npy", content);
+        using var read = new MemoryStream();
+        await using (var stream = await Store.OpenReadAsync("datasets/part-0.npy"))
+        {
+            Assert.True(stream.CanRead);
+            // Small reads, sync and async mixed, as a reader of .npy rows does.
+            var buffer = new byte[70_001];
+            int n;
+            var sync = false;
+            while ((n = sync ? stream.Read(buffer, 0, buffer.Length) : await stream.ReadAsync(buffer)) > 0)
+            {
+                read.Write(buffer, 0, n);
+                sync = !sync;
+            }
+        }
+        Assert.Equal(content, read.ToArray());
+    }
+
+    [Fact]
+    public async Task Open_read_of_a_missing_object_names_the_key()
+    {
+        var e = await Assert.ThrowsAsync<ObjectNotFoundException>(() => Store.OpenReadAsync("datasets/missing.npy"));
+        Assert.Equal("datasets/missing.npy", e.Key);
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.OpenReadAsync("../escape"));
+    }
+
     public static TheoryData<string> InvalidKeys => new()
     {
         "", "/a", "a/", "a//b", "..", "../a", "a/../b", "./a", "a/.", @"a\b", "a\nb", ".~tmp-1", "a/.~x",

@@ -38,9 +38,21 @@ public sealed class PartReader : IDisposable
     /// <summary>Rows consumed so far.</summary>
     public long Position { get; private set; }
 
-    /// <summary>Opens a part; <paramref name="open"/> gives a stream for each file the part names.</summary>
+    /// <summary>Opens a part; <paramref name="open"/> gives a stream for each file the part names (local files, say).</summary>
     /// <exception cref="InvalidDataFileException">A file is not what the part says, or .npy columns differ in length.</exception>
     public static PartReader Open(DatasetPart part, Func<string, Stream> open)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        // Every stream is there at once, so the task has completed when this returns: nothing blocks.
+        return OpenAsync(part, (file, _) => Task.FromResult(open(file))).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Opens a part; <paramref name="open"/> gives a stream for each file the part names, e.g. an object in
+    /// object storage streamed as it is read. Only the headers are read here.
+    /// </summary>
+    /// <exception cref="InvalidDataFileException">A file is not what the part says, or .npy columns differ in length.</exception>
+    public static async Task<PartReader> OpenAsync(DatasetPart part, Func<string, CancellationToken, Task<Stream>> open, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(part);
         ArgumentNullException.ThrowIfNull(open);
@@ -52,25 +64,26 @@ public sealed class PartReader : IDisposable
                 opened.Add(value);
                 return value;
             }
-            NpyArray? Npy(string? file) => file is null ? null : Track(NpyArray.Open(open(file), file));
+            async Task<Stream> Stream(string file) => Track(await open(file, cancellationToken).ConfigureAwait(false));
+            async Task<NpyArray?> Npy(string? file) => file is null ? null : Track(NpyArray.Open(await Stream(file).ConfigureAwait(false), file));
             if (part.Kind == DatasetPartKind.Images)
             {
-                return new PartReader(part, null, Track(new MetadataReader(open(part.Images!), part.Images!, requireUri: true)), null, null, null, null);
+                return new PartReader(part, null, Track(new MetadataReader(await Stream(part.Images!).ConfigureAwait(false), part.Images!, requireUri: true)), null, null, null, null);
             }
             if (part.Kind != DatasetPartKind.Embeddings)
             {
                 throw new InvalidDataFileException($"part '{part.Name}': give \"vectors\" or \"images\"");
             }
-            var vectors = Npy(part.Vectors)!;
+            var vectors = (await Npy(part.Vectors).ConfigureAwait(false))!;
             if (vectors.Kind != 'f')
             {
                 throw new InvalidDataFileException($"{part.Vectors}: embeddings must be float16 or float32, not '{vectors.Kind}{vectors.ItemSize}'");
             }
-            var metadata = part.Metadata is null ? null : Track(new MetadataReader(open(part.Metadata), part.Metadata, requireUri: false));
-            var ids = Npy(part.Ids);
-            var labels = Npy(part.Labels);
-            var confidence = Npy(part.Confidence);
-            var sources = Npy(part.Sources);
+            var metadata = part.Metadata is null ? null : Track(new MetadataReader(await Stream(part.Metadata).ConfigureAwait(false), part.Metadata, requireUri: false));
+            var ids = await Npy(part.Ids).ConfigureAwait(false);
+            var labels = await Npy(part.Labels).ConfigureAwait(false);
+            var confidence = await Npy(part.Confidence).ConfigureAwait(false);
+            var sources = await Npy(part.Sources).ConfigureAwait(false);
             foreach (var (column, file) in new[] { (ids, part.Ids), (labels, part.Labels), (confidence, part.Confidence), (sources, part.Sources) })
             {
                 if (column is not null && (column.Rows != vectors.Rows || column.Columns != 1))

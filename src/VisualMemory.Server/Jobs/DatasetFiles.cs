@@ -37,22 +37,29 @@ internal sealed class DatasetFiles(IObjectStore objects, IOptions<IngestSettings
         : Path.GetDirectoryName(Path.GetFullPath(location)) ?? "/";
 
     /// <summary>
-    /// Opens a resolved location for reading. Local files stream; objects are fetched whole (the object
-    /// store has no ranged reads yet), so keep parts in object storage to sizes a node can hold in memory.
+    /// Opens a resolved location for reading. Both kinds stream: an object is read as its body arrives, so a
+    /// part of any size passes through a fixed amount of memory, and checking a part's headers reads only them.
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file or object.</exception>
     /// <exception cref="UnauthorizedAccessException">A local path outside the allowed directories.</exception>
-    public Stream Open(string location)
+    public async Task<Stream> OpenAsync(string location, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(location);
         if (location.StartsWith(StoreScheme, StringComparison.Ordinal))
         {
             var key = location[StoreScheme.Length..];
-            if (!objects.ExistsAsync(key).GetAwaiter().GetResult())
+            try
             {
-                throw new FileNotFoundException($"no object '{key}' in the node's object store", location);
+                return await objects.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
             }
-            return new MemoryStream(objects.GetAsync(key).GetAwaiter().GetResult(), writable: false);
+            catch (ObjectNotFoundException e)
+            {
+                throw new FileNotFoundException($"no object '{key}' in the node's object store", location, e);
+            }
+            catch (ArgumentException e)
+            {
+                throw new FileNotFoundException($"'{key}' is not a valid object key: {e.Message}", location, e);
+            }
         }
         var path = Path.GetFullPath(location);
         var allowed = settings.Value.AllowedDirectories;
@@ -64,9 +71,9 @@ internal sealed class DatasetFiles(IObjectStore objects, IOptions<IngestSettings
     }
 
     /// <summary>Reads a whole (small) file, such as a manifest.</summary>
-    public string ReadText(string location)
+    public async Task<string> ReadTextAsync(string location, CancellationToken cancellationToken = default)
     {
-        using var reader = new StreamReader(Open(location));
-        return reader.ReadToEnd();
+        using var reader = new StreamReader(await OpenAsync(location, cancellationToken).ConfigureAwait(false));
+        return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -74,7 +74,7 @@ internal sealed class IngestJobs(IJobStore jobs, MemoryCatalog catalog, DatasetF
             try
             {
                 var location = DatasetFiles.Resolve(request.Manifest, Directory.GetCurrentDirectory());
-                manifest = DatasetManifest.Parse(files.ReadText(location), request.Manifest);
+                manifest = DatasetManifest.Parse(await files.ReadTextAsync(location, cancellationToken).ConfigureAwait(false), request.Manifest);
                 baseLocation = DatasetFiles.BaseOf(location);
             }
             catch (Exception e) when (e is InvalidDataFileException or IOException or UnauthorizedAccessException)
@@ -84,7 +84,7 @@ internal sealed class IngestJobs(IJobStore jobs, MemoryCatalog catalog, DatasetF
         }
         if (manifest is not null && memory is not null)
         {
-            problems.AddRange(CheckParts(manifest, baseLocation!, memory));
+            problems.AddRange(await CheckPartsAsync(manifest, baseLocation!, memory, cancellationToken).ConfigureAwait(false));
         }
         if (problems.Count > 0)
         {
@@ -116,32 +116,33 @@ internal sealed class IngestJobs(IJobStore jobs, MemoryCatalog catalog, DatasetF
             : null;
 
     // Every part's files open and their headers read now, so a typo fails the request, not the job an hour in.
-    private List<FieldProblem> CheckParts(DatasetManifest manifest, string baseLocation, MemoryDefinition memory)
+    // Only headers are read (objects stream), several parts at a time: a manifest of a thousand parts in object
+    // storage is a thousand round trips.
+    private async Task<List<FieldProblem>> CheckPartsAsync(DatasetManifest manifest, string baseLocation, MemoryDefinition memory, CancellationToken cancellationToken)
     {
-        var problems = new List<FieldProblem>();
-        for (var i = 0; i < manifest.Parts.Count; i++)
+        var found = new FieldProblem?[manifest.Parts.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, manifest.Parts.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (i, token) => found[i] = await CheckPartAsync(manifest.Parts[i], $"manifest.parts[{i}]", baseLocation, memory, token).ConfigureAwait(false)).ConfigureAwait(false);
+        return [.. found.OfType<FieldProblem>()];
+    }
+
+    private async Task<FieldProblem?> CheckPartAsync(DatasetPart part, string field, string baseLocation, MemoryDefinition memory, CancellationToken cancellationToken)
+    {
+        if (part.Kind == DatasetPartKind.Images && memory.Model is null)
         {
-            var part = manifest.Parts[i];
-            var field = $"manifest.parts[{i}]";
-            if (part.Kind == DatasetPartKind.Images && memory.Model is null)
-            {
-                problems.Add(new(field, $"part '{part.Name}' lists images, but memory '{memory.Name}' has no embedding model; create the memory with \"model\""));
-                continue;
-            }
-            try
-            {
-                using var reader = PartReader.Open(IngestPartRunner.Resolved(part, baseLocation), files.Open);
-                if (part.Kind == DatasetPartKind.Embeddings && reader.Dimension != memory.Dimension)
-                {
-                    problems.Add(new(field, $"part '{part.Name}' holds {reader.Dimension}-dimensional vectors; memory '{memory.Name}' holds {memory.Dimension}"));
-                }
-            }
-            catch (Exception e) when (e is InvalidDataFileException or IOException or UnauthorizedAccessException)
-            {
-                problems.Add(new(field, $"part '{part.Name}': {e.Message}"));
-            }
+            return new(field, $"part '{part.Name}' lists images, but memory '{memory.Name}' has no embedding model; create the memory with \"model\"");
         }
-        return problems;
+        try
+        {
+            using var reader = await PartReader.OpenAsync(IngestPartRunner.Resolved(part, baseLocation), files.OpenAsync, cancellationToken).ConfigureAwait(false);
+            return part.Kind == DatasetPartKind.Embeddings && reader.Dimension != memory.Dimension
+                ? new(field, $"part '{part.Name}' holds {reader.Dimension}-dimensional vectors; memory '{memory.Name}' holds {memory.Dimension}")
+                : null;
+        }
+        catch (Exception e) when (e is InvalidDataFileException or IOException or UnauthorizedAccessException)
+        {
+            return new(field, $"part '{part.Name}': {e.Message}");
+        }
     }
 
     /// <summary>The job as the API shows it.</summary>

@@ -78,7 +78,7 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
                     await renewal.ConfigureAwait(false);
                 }
             }
-            using var reader = PartReader.Open(part, files.Open);
+            using var reader = await PartReader.OpenAsync(part, files.OpenAsync, stopping).ConfigureAwait(false);
             reader.Skip(progress.RowsRead);
             progress = progress with { TotalRows = reader.TotalRows };
             while (!stopping.IsCancellationRequested)
@@ -239,7 +239,7 @@ internal sealed partial class IngestPartRunner(IJobStore jobs, MemoryCatalog cat
                 try
                 {
                     byte[] image;
-                    using (var stream = files.Open(DatasetFiles.Resolve(chunk.Uris![i], listingBase)))
+                    using (var stream = await files.OpenAsync(DatasetFiles.Resolve(chunk.Uris![i], listingBase), cancellationToken).ConfigureAwait(false))
                     using (var buffer = new MemoryStream())
                     {
                         await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);

@@ -44,7 +44,7 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
             {
                 return;
             }
-            var (sample, rows) = Sample(memory.Definition, spec);
+            var (sample, rows) = await SampleAsync(memory.Definition, spec, cancellationToken).ConfigureAwait(false);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await memory.TrainQuantizerAsync(sample, cancellationToken: cancellationToken).ConfigureAwait(false);
             LogTrained(memory.Definition.Name, rows, clock.Elapsed.TotalSeconds);
@@ -84,7 +84,7 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
                 return;
             }
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (sample, rows) = Sample(definition, spec);
+            var (sample, rows) = await SampleAsync(definition, spec, cancellationToken).ConfigureAwait(false);
             var sampleSeconds = clock.Elapsed.TotalSeconds;
             byte[] trained;
             using (var index = VisualMemory.Faiss.FaissIndex.Create(definition.Dimension, definition.Index))
@@ -135,14 +135,14 @@ internal sealed partial class QuantizerTraining(IJobStore jobs, DatasetFiles fil
     }
 
     // The first TrainSample rows of the embedding parts that pass the filter, in manifest order (the same on every node).
-    private (float[] Sample, int Rows) Sample(MemoryDefinition definition, IngestJobSpec spec)
+    private async Task<(float[] Sample, int Rows)> SampleAsync(MemoryDefinition definition, IngestJobSpec spec, CancellationToken cancellationToken)
     {
         var d = definition.Dimension;
         var sample = new List<float>();
         var rows = 0;
         foreach (var listed in spec.Manifest.Parts.Where(p => p.Kind == DatasetPartKind.Embeddings))
         {
-            using var reader = PartReader.Open(IngestPartRunner.Resolved(listed, spec.BaseLocation), files.Open);
+            using var reader = await PartReader.OpenAsync(IngestPartRunner.Resolved(listed, spec.BaseLocation), files.OpenAsync, cancellationToken).ConfigureAwait(false);
             while (rows < spec.TrainSample && reader.ReadChunk(Math.Min(spec.ChunkRows, spec.TrainSample - rows)) is { } chunk)
             {
                 var (kept, _) = spec.Filter.Apply(chunk);
