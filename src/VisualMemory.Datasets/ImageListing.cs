@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using VisualMemory.Datasets.Ingest;
 
 namespace VisualMemory.Datasets;
 
@@ -47,7 +48,11 @@ public static class ImageListing
         }
     }
 
-    /// <summary>Reads the listing at <paramref name="path"/>; blank lines are skipped.</summary>
+    /// <summary>
+    /// Reads the listing at <paramref name="path"/> (JSONL; CSV with a header when the name ends in .csv), with the
+    /// same row rules as an ingest job's image parts (<see cref="MetadataReader"/>); blank lines are skipped.
+    /// Unlike a job, which counts a bad row and goes on, a listing given to the CLI must be right as a whole.
+    /// </summary>
     /// <exception cref="InvalidDataFileException">The file is missing, or a line is not a valid entry (the message names the line).</exception>
     public static IReadOnlyList<Entry> Read(string path)
     {
@@ -56,22 +61,14 @@ public static class ImageListing
             throw new InvalidDataFileException($"{path}: not found");
         }
         var entries = new List<Entry>();
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
+        using var reader = new MetadataReader(File.OpenRead(path), path, requireUri: true);
+        while (reader.Next() is { } row)
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
+            if (row.Error is { } error)
             {
-                continue;
+                throw new InvalidDataFileException(string.Create(CultureInfo.InvariantCulture, $"{path}:{reader.LineNumber}: {error}"));
             }
-            try
-            {
-                entries.Add(Parse(line));
-            }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
-            {
-                throw new InvalidDataFileException(string.Create(CultureInfo.InvariantCulture, $"{path}:{number}: {e.Message}"));
-            }
+            entries.Add(new Entry(row.Id, row.Uri!, row.Label, row.Confidence, row.Source));
         }
         return entries;
     }
@@ -82,42 +79,5 @@ public static class ImageListing
         ArgumentNullException.ThrowIfNull(entry);
         var uri = entry.Uri.StartsWith("file://", StringComparison.Ordinal) ? new Uri(entry.Uri).LocalPath : entry.Uri;
         return Path.IsPathRooted(uri) ? uri : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(listingPath))!, uri);
-    }
-
-    private static Entry Parse(string line)
-    {
-        using var document = JsonDocument.Parse(line);
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new FormatException("expected a JSON object");
-        }
-        if (!root.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt64(out var idValue))
-        {
-            throw new FormatException("\"id\" must be an integer");
-        }
-        var uri = Text(root, "uri") ?? throw new FormatException("\"uri\" is required");
-        var label = Text(root, "label") ?? throw new FormatException("\"label\" is required");
-        double? confidence = null;
-        if (root.TryGetProperty("confidence", out var c) && c.ValueKind != JsonValueKind.Null)
-        {
-            if (c.ValueKind != JsonValueKind.Number || c.GetDouble() is < 0 or > 1)
-            {
-                throw new FormatException("\"confidence\" must be a number in [0, 1]");
-            }
-            confidence = c.GetDouble();
-        }
-        return new Entry(idValue, uri, label, confidence, Text(root, "source"));
-    }
-
-    private static string? Text(JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        return value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
-            ? text
-            : throw new FormatException($"\"{name}\" must be a non-empty string");
     }
 }

@@ -136,11 +136,11 @@ public sealed class ImageDatasetTests : IDisposable
     {
         var path = Path.Combine(_directory, "bad.jsonl");
         File.WriteAllLines(path, ["""{"id":0,"uri":"a.png","label":"x"}""", "", """{"id":"one","uri":"b.png","label":"x"}"""]);
-        Assert.Contains("bad.jsonl:3: \"id\" must be an integer", Assert.Throws<InvalidDataFileException>(() => ImageListing.Read(path)).Message);
+        Assert.Contains("bad.jsonl:3: id 'one' is not a 64-bit integer", Assert.Throws<InvalidDataFileException>(() => ImageListing.Read(path)).Message);
         File.WriteAllLines(path, ["""{"id":0,"uri":"a.png","label":"x","confidence":0.5,"source":"s"}""", "{not json"]);
         Assert.Contains("bad.jsonl:2:", Assert.Throws<InvalidDataFileException>(() => ImageListing.Read(path)).Message);
         File.WriteAllLines(path, ["""{"id":0,"uri":"a.png"}"""]);
-        Assert.Contains("\"label\" is required", Assert.Throws<InvalidDataFileException>(() => ImageListing.Read(path)).Message);
+        Assert.Contains("bad.jsonl:1: label is missing", Assert.Throws<InvalidDataFileException>(() => ImageListing.Read(path)).Message);
         File.WriteAllLines(path, ["""{"id":0,"uri":"/abs/a.png","label":"x","confidence":0.5,"source":"s"}"""]);
         var entry = ImageListing.Read(path).Single();
         Assert.Equal(new ImageListing.Entry(0, "/abs/a.png", "x", 0.5, "s"), entry);

@@ -17,6 +17,7 @@ public sealed class MetadataReader : IDisposable
     private readonly bool _requireUri;
     private readonly string[] _columns = [];
     private long _row;
+    private long _line;
 
     /// <summary>Opens <paramref name="stream"/>; CSV when <paramref name="name"/> ends in .csv, JSONL otherwise.</summary>
     /// <exception cref="InvalidDataFileException">A CSV header without the id and label columns (or uri, for images).</exception>
@@ -29,6 +30,7 @@ public sealed class MetadataReader : IDisposable
         if (_csv)
         {
             var header = _reader.ReadLine();
+            _line++;
             _columns = header is null ? [] : [.. SplitCsv(header)!.Select(c => c.Trim().ToLowerInvariant())];
             var needed = requireUri ? new[] { "id", "uri", "label" } : ["id", "label"];
             var missing = needed.Where(c => !_columns.Contains(c)).ToList();
@@ -43,11 +45,15 @@ public sealed class MetadataReader : IDisposable
     /// <summary>Rows read so far.</summary>
     public long RowsRead => _row;
 
+    /// <summary>The one-based line of the file the last row came from (a CSV header and blank JSONL lines count), for messages to people.</summary>
+    public long LineNumber => _line;
+
     /// <summary>The next row, or null at the end.</summary>
     public MetadataRow? Next()
     {
         while (_reader.ReadLine() is { } line)
         {
+            _line++;
             if (!_csv && string.IsNullOrWhiteSpace(line))
             {
                 continue;   // blank lines between JSON objects are allowed and not rows
