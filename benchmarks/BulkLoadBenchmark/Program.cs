@@ -10,6 +10,8 @@ using VisualMemory.Storage;
 // quantizer trained once on a sample of the first rows:
 //   "bulk"   : LocalMemory.BulkLoadAsync, one call per chunk (encode outside the locks, register by
 //              a checkpoint that stores the segments; no write-ahead log);
+//   "bulk-nomerge": the same with MergeSegments = 0, so every chunk stays its own segment in each shard
+//              (what checkpoints did before they folded IVF segments by their codes);
 //   "upsert" : UpsertAsync in batches (write-ahead log, fsync per batch; shards seal and checkpoint at
 //              the seal threshold as they fill), then one CheckpointAsync so everything is stored too.
 // Rows are generated chunk by chunk (SyntheticClusters.GenerateRange) and never all held at once, so the
@@ -56,6 +58,8 @@ try
     // Queries: fresh rows of the same stream (past the loaded ones), so none is stored.
     var (queries, _) = Rows(rows + 1_000_000L, queryCount);
     var results = new Dictionary<string, Neighbor[][]>();
+    var p50 = new Dictionary<(string Mode, int NProbe), double>();
+    var throughput = new Dictionary<string, double>();
     // Exact top-K of every query over all rows, kept while streaming the first mode's chunks (untimed).
     var exact = Enumerable.Range(0, queryCount).Select(_ => new List<(long Id, float Score)>()).ToArray();
     var normalisedQueries = definition.Preprocess(queries.Data);
@@ -63,7 +67,10 @@ try
     {
         var objects = Path.Combine(work, mode, "objects");
         var storage = new MemoryStorage(new LocalDirectoryObjectStore(objects), Path.Combine(work, mode, "wal"));
-        using var memory = await LocalMemory.CreateAsync(definition, settings, storage);
+        var modeSettings = mode == "bulk-nomerge"
+            ? new MemorySettings { SealThreshold = sealThreshold, TrainingSampleSize = trainingSample, MergeSegments = 0 }
+            : settings;
+        using var memory = await LocalMemory.CreateAsync(definition, modeSettings, storage);
         var watch = Stopwatch.StartNew();
         await memory.TrainQuantizerAsync(sample.Data);
         Console.WriteLine($"{mode}: quantizer trained on {sample.Rows:N0} rows in {watch.Elapsed.TotalSeconds:F1} s (not counted below)");
@@ -78,7 +85,7 @@ try
             long[] ids = [.. Enumerable.Range(start, count).Select(i => (long)i)];
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             watch.Restart();
-            if (mode == "bulk")
+            if (mode.StartsWith("bulk", StringComparison.Ordinal))
             {
                 var result = await memory.BulkLoadAsync($"bench/chunk-{start / chunk:D6}", ids, labels, vectors.Data);
                 added += result.Added;
@@ -120,6 +127,7 @@ try
             timed += watch.Elapsed;
             cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         }
+        throughput[mode] = added / timed.TotalSeconds;
         var stats = memory.StorageStats();
         var objectBytes = Directory.EnumerateFiles(objects, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"{mode}: {added:N0} rows in {timed.TotalSeconds:F1} s = {added / timed.TotalSeconds:N0} items/s, " +
@@ -145,6 +153,7 @@ try
             memory.Search(queries.Data, K, probes);
             var batchSeconds = watch.Elapsed.TotalSeconds;
             Array.Sort(single);
+            p50[(mode, probes)] = single[queryCount / 2];
             var r = Enumerable.Range(0, queryCount).Average(q => found[q].Select(n => n.Id).Intersect(exact[q].Select(h => h.Id)).Count() / (double)K);
             Console.WriteLine($"{mode}: nprobe {probes,4}: recall@{K} {r:P1}, one query p50 {single[queryCount / 2]:F2} ms p90 {single[queryCount * 9 / 10]:F2} ms, " +
                 $"batch of {queryCount} {queryCount / batchSeconds:N0} queries/s");
@@ -156,6 +165,8 @@ try
         var b = results[modes[1]];
         var same = Enumerable.Range(0, a.Length).Average(q => a[q].Select(n => n.Id).Intersect(b[q].Select(n => n.Id)).Count() / (double)K);
         Console.WriteLine($"top-{K} overlap, {modes[0]} vs {modes[1]}, {queryCount} queries at nprobe {definition.NProbe}: {same:P1}");
+        Console.WriteLine($"ratio {modes[1]} / {modes[0]}: items/s {throughput[modes[1]] / throughput[modes[0]]:F2}" +
+            string.Concat(nprobes.Select(p => $", one-query p50 at nprobe {p} {p50[(modes[1], p)] / p50[(modes[0], p)]:F2}")));
     }
 }
 finally
