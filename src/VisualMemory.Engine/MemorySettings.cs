@@ -40,6 +40,12 @@ public sealed class MemorySettings
     /// </summary>
     public long MaxSegmentBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Assign each query's coarse IVF lists once, on the memory's quantizer, for every sealed segment encoded with
+    /// it, instead of once per segment (the answers are the same; off only to measure the difference).
+    /// </summary>
+    public bool ShareCoarseAssignment { get; set; } = true;
+
     /// <summary>How often the background maintenance looks for shards to checkpoint.</summary>
     public int CheckpointIntervalMilliseconds { get; set; } = 1000;
 }

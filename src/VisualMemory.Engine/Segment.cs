@@ -25,6 +25,8 @@ internal sealed class Segment : IDisposable
     // flags together, so one cache line instead of four. Snapshots still write the columns separately.
     private RowData[] _rows;
     private FaissIndex? _index;
+    // The index's coarse centroids' fingerprint (0: none), read per query to decide whether a shared assignment applies.
+    private ulong _coarseFingerprint;
 
     // Dead rows the index (or the exact rows) still returns: searches over-fetch by this many.
     private int _deadSearchable;
@@ -201,7 +203,7 @@ internal sealed class Segment : IDisposable
         {
             throw new InvalidOperationException($"segment {Number} must be frozen and not yet sealed");
         }
-        _index = index;
+        SetIndex(index);
         _vectors = [];
         // The index holds the rows that were live when it was encoded; those killed since are the
         // dead rows it still returns.
@@ -219,7 +221,7 @@ internal sealed class Segment : IDisposable
             throw new InvalidOperationException($"segment {Number} is not sealed");
         }
         _index.Dispose();
-        _index = index;
+        SetIndex(index);
         _indexBytes = 0;
         _deadSearchable = (int)index.Count - LiveCount;
         StoredNumber = null;
@@ -253,7 +255,14 @@ internal sealed class Segment : IDisposable
     /// <see cref="NeighborOrder"/>. Over-fetches by the dead (and, for hard pruning, pruned) rows
     /// the index still holds, so filtering them out still leaves k results.
     /// </summary>
-    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int nprobe, PruningMode pruning)
+    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int nprobe, PruningMode pruning) =>
+        Search(queries, k, nprobe, pruning, null);
+
+    /// <summary>
+    /// As <see cref="Search(ReadOnlySpan{float}, int, int, PruningMode)"/>, using <paramref name="assigned"/> (coarse
+    /// lists assigned once for these queries) when it was made on this index's centroids at this nprobe.
+    /// </summary>
+    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int nprobe, PruningMode pruning, CoarseAssignment? assigned)
     {
         var nq = queries.Length / _dimension;
         var results = new Neighbor[nq][];
@@ -266,7 +275,7 @@ internal sealed class Segment : IDisposable
             return results;
         }
         var raw = _index is not null
-            ? _index.Search(queries, fetch, nprobe)
+            ? (Shares(assigned, nprobe) ? _index.SearchPreassigned(queries, fetch, assigned!) : _index.Search(queries, fetch, nprobe))
             : FaissNative.KnnInnerProduct(queries, _vectors.AsSpan(0, RowCount * _dimension), _dimension, fetch);
         var skipMask = pruning == PruningMode.Hard ? (byte)(Dead | Pruned) : Dead;
         var soft = pruning == PruningMode.Soft;
@@ -278,6 +287,18 @@ internal sealed class Segment : IDisposable
             results[q] = Collect(raw, q, k, skipMask, soft);
         }
         return results;
+    }
+
+    /// <summary>Whether <paramref name="assigned"/> lists this index's own coarse lists for an nprobe-<paramref name="nprobe"/> search.</summary>
+    public bool Shares(CoarseAssignment? assigned, int nprobe) =>
+        assigned is not null && _coarseFingerprint != 0 && assigned.Fingerprint == _coarseFingerprint
+        && assigned.NProbe == Math.Min(nprobe, _index!.NList);
+
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_index))]
+    private void SetIndex(FaissIndex index)
+    {
+        _index = index;
+        _coarseFingerprint = index.CoarseFingerprint;
     }
 
     private Neighbor[] Collect(SearchResult raw, int q, int k, byte skipMask, bool soft)
@@ -411,7 +432,7 @@ internal sealed class Segment : IDisposable
         }
         segment._vectors = [];
         segment.IsFrozen = true;
-        segment._index = FaissIndex.Deserialize(data.Index);
+        segment.SetIndex(FaissIndex.Deserialize(data.Index));
         segment._indexBytes = data.Index.Length;
         segment._deadSearchable = (int)segment._index.Count - segment.LiveCount;
         segment.MarkStored(data.Number, segment.DeadCount, StoredSize(data));
@@ -444,7 +465,7 @@ internal sealed class Segment : IDisposable
         segment.RowCount = ids.Length;
         segment._vectors = [];
         segment.IsFrozen = true;
-        segment._index = index;
+        segment.SetIndex(index);
         return segment;
     }
 

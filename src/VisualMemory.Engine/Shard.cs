@@ -347,7 +347,9 @@ public sealed partial class Shard : IDisposable
     /// <param name="k">Neighbours per query.</param>
     /// <param name="nprobe">IVF lists to visit in sealed segments; 0 keeps the index default.</param>
     /// <param name="pruning">How pruned samples are treated.</param>
-    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int nprobe, PruningMode pruning = PruningMode.None)
+    /// <param name="assigned">Coarse lists assigned once for these queries (by the memory, on its quantizer); sealed
+    /// segments with the same centroids use them instead of assigning again. Null: each segment assigns its own.</param>
+    public Neighbor[][] Search(ReadOnlySpan<float> queries, int k, int nprobe, PruningMode pruning = PruningMode.None, CoarseAssignment? assigned = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var nq = queries.Length / Dimension;
@@ -364,12 +366,12 @@ public sealed partial class Shard : IDisposable
             }
             if (searched.Count == 1)
             {
-                return searched[0].Search(queries, k, nprobe, pruning);
+                return searched[0].Search(queries, k, nprobe, pruning, assigned);
             }
             var perSegment = new Neighbor[searched.Count][][];
             for (var s = 0; s < searched.Count; s++)
             {
-                perSegment[s] = searched[s].Search(queries, k, nprobe, pruning);
+                perSegment[s] = searched[s].Search(queries, k, nprobe, pruning, assigned);
             }
             var results = new Neighbor[nq][];
             var lists = new IReadOnlyList<Neighbor>[searched.Count];

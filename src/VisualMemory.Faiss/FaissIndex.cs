@@ -79,6 +79,7 @@ public sealed unsafe class FaissIndex : IDisposable
     public void Train(ReadOnlySpan<float> vectors)
     {
         var n = RowCount(vectors, nameof(vectors));
+        Volatile.Write(ref _fingerprintKnown, false);
         fixed (float* x = vectors)
         {
             NativeMethods.Check(NativeMethods.IndexTrain(_handle, n, x));
@@ -160,6 +161,79 @@ public sealed unsafe class FaissIndex : IDisposable
         fixed (long* i = ids)
         {
             NativeMethods.Check(NativeMethods.IndexSearch(_handle, n, x, k, nprobe, s, i));
+        }
+        return new SearchResult(n, k, scores, ids);
+    }
+
+    /// <summary>
+    /// A hash of the coarse centroids (FNV-1a over their bytes, with nlist and d): equal for copies of one trained
+    /// template, so indexes that can share a <see cref="CoarseAssignment"/> are found without comparing centroids
+    /// per query. 0 for indexes without inverted lists or not trained. Costs a pass over the centroids: cache it.
+    /// </summary>
+    public ulong CoarseFingerprint
+    {
+        get
+        {
+            // Computed once: the centroids change only by Train, which forgets it. Two threads racing here
+            // compute the same value, so the flag is published after the value and nothing else is needed.
+            if (Volatile.Read(ref _fingerprintKnown))
+            {
+                return _fingerprint;
+            }
+            NativeMethods.Check(NativeMethods.IndexCoarseFingerprint(_handle, out var hash));
+            _fingerprint = hash;
+            Volatile.Write(ref _fingerprintKnown, true);
+            return hash;
+        }
+    }
+
+    private ulong _fingerprint;
+    private bool _fingerprintKnown;
+
+    /// <summary>
+    /// The <paramref name="nprobe"/> nearest coarse lists of each query (at most <see cref="NList"/>), for
+    /// <see cref="SearchPreassigned"/> on this index or any index with the same <see cref="CoarseFingerprint"/>.
+    /// </summary>
+    /// <exception cref="FaissException">Not a plain, trained IVF index.</exception>
+    public CoarseAssignment AssignCoarse(ReadOnlySpan<float> queries, int nprobe)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nprobe, 1);
+        var n = RowCount(queries, nameof(queries));
+        var probes = (int)Math.Min(nprobe, Math.Max(1, NList));
+        var lists = new long[checked(n * probes)];
+        var scores = new float[lists.Length];
+        fixed (float* x = queries)
+        fixed (long* l = lists)
+        fixed (float* s = scores)
+        {
+            NativeMethods.Check(NativeMethods.IndexCoarseAssign(_handle, n, x, probes, l, s));
+        }
+        return new CoarseAssignment(CoarseFingerprint, n, probes, lists, scores);
+    }
+
+    /// <summary>
+    /// <see cref="Search"/> with the coarse lists already assigned: the same results as <see cref="Search"/> at
+    /// <see cref="CoarseAssignment.NProbe"/> when <paramref name="assigned"/> was made for these queries on
+    /// centroids equal to this index's (the caller checks <see cref="CoarseFingerprint"/>).
+    /// </summary>
+    public SearchResult SearchPreassigned(ReadOnlySpan<float> queries, int k, CoarseAssignment assigned)
+    {
+        ArgumentNullException.ThrowIfNull(assigned);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var n = RowCount(queries, nameof(queries));
+        if (n != assigned.QueryCount)
+        {
+            throw new ArgumentException($"the assignment is for {assigned.QueryCount} queries, not {n}", nameof(assigned));
+        }
+        var scores = new float[checked(n * k)];
+        var ids = new long[scores.Length];
+        fixed (float* x = queries)
+        fixed (long* l = assigned.Lists)
+        fixed (float* c = assigned.Scores)
+        fixed (float* s = scores)
+        fixed (long* i = ids)
+        {
+            NativeMethods.Check(NativeMethods.IndexSearchPreassigned(_handle, n, x, k, assigned.NProbe, l, c, s, i));
         }
         return new SearchResult(n, k, scores, ids);
     }

@@ -61,6 +61,15 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "vm_index_code_size")]
     internal static partial int IndexCodeSize(FaissIndexHandle index, out long bytes);
 
+    [LibraryImport(Library, EntryPoint = "vm_index_coarse_fingerprint")]
+    internal static partial int IndexCoarseFingerprint(FaissIndexHandle index, out ulong hash);
+
+    [LibraryImport(Library, EntryPoint = "vm_index_coarse_assign")]
+    internal static partial int IndexCoarseAssign(FaissIndexHandle index, long n, float* x, long nprobe, long* lists, float* listScores);
+
+    [LibraryImport(Library, EntryPoint = "vm_index_search_preassigned")]
+    internal static partial int IndexSearchPreassigned(FaissIndexHandle index, long n, float* x, long k, long nprobe, long* lists, float* listScores, float* distances, long* labels);
+
     [LibraryImport(Library, EntryPoint = "vm_knn_inner_product")]
     internal static partial int KnnInnerProduct(float* x, long nx, float* y, long ny, int d, long k, float* similarities, long* rows);
 

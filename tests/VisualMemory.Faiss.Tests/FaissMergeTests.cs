@@ -83,3 +83,73 @@ public class FaissMergeTests
         Assert.Throws<FaissException>(() => destination.MergeFrom(destination, 0));
     }
 }
+
+/// <summary>One coarse assignment, made on a template's quantizer, serving every index copied from it.</summary>
+public class FaissCoarseAssignmentTests
+{
+    private const int Dimension = 32;
+
+    private static float[] Rows(int rows, int seed) =>
+        SyntheticClusters.Generate(rows, Dimension, clusters: 16, spread: 0.6, seed).Vectors.Data;
+
+    [Theory]
+    [InlineData("IVF32,PQ8np", 4)]
+    [InlineData("IVF32,Flat", 32)]
+    [InlineData("IVF32,SQ8", 100)]
+    public void A_preassigned_search_answers_as_the_index_own_search(string description, int nprobe)
+    {
+        using var template = FaissIndex.Create(Dimension, description);
+        template.Train(Rows(4_000, seed: 1));
+        var queries = Rows(30, seed: 9);
+        var assigned = template.AssignCoarse(queries, nprobe);
+        // nprobe beyond nlist visits every list, as Search does.
+        Assert.Equal(Math.Min(nprobe, 32), assigned.NProbe);
+        Assert.Equal(template.CoarseFingerprint, assigned.Fingerprint);
+        for (var copy = 0; copy < 3; copy++)
+        {
+            using var index = template.Clone();
+            index.Add(Rows(2_000, seed: 2 + copy), [.. Enumerable.Range(0, 2_000).Select(i => (long)i)]);
+            Assert.Equal(template.CoarseFingerprint, index.CoarseFingerprint);
+            var own = index.Search(queries, k: 10, nprobe: nprobe);
+            var shared = index.SearchPreassigned(queries, 10, assigned);
+            // Same lists, so the same candidates; the centroid scores a residual codec adds may differ in the last
+            // bit (FAISS assigns per thread slice, BLAS or not by slice size), so scores agree to float rounding.
+            for (var q = 0; q < 30; q++)
+            {
+                for (var j = 0; j < 10; j++)
+                {
+                    Assert.Equal(own.ScoresOf(q)[j], shared.ScoresOf(q)[j], 5);
+                    if (j + 1 >= 10 || Math.Abs(own.ScoresOf(q)[j] - own.ScoresOf(q)[j + 1]) > 1e-5)
+                    {
+                        Assert.Equal(own.IdsOf(q)[j], shared.IdsOf(q)[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Fingerprints_tell_other_centroids_apart_and_an_assignment_is_what_the_search_visits()
+    {
+        using var template = FaissIndex.Create(Dimension, "IVF32,Flat");
+        template.Train(Rows(4_000, seed: 1));
+        using var retrained = FaissIndex.Create(Dimension, "IVF32,Flat");
+        retrained.Train(Rows(4_000, seed: 5));
+        using var flat = FaissIndex.Create(Dimension, "Flat");
+        using var untrained = FaissIndex.Create(Dimension, "IVF32,Flat");
+        Assert.NotEqual(template.CoarseFingerprint, retrained.CoarseFingerprint);
+        Assert.Equal(0UL, flat.CoarseFingerprint);
+        Assert.Equal(0UL, untrained.CoarseFingerprint);
+        Assert.NotEqual(0UL, template.CoarseFingerprint);
+
+        using var index = template.Clone();
+        index.Add(Rows(1_000, seed: 2), [.. Enumerable.Range(0, 1_000).Select(i => (long)i)]);
+        var queries = Rows(5, seed: 9);
+        var assigned = template.AssignCoarse(queries, 4);
+        // Lists -1 are skipped: an assignment that names no list finds nothing, so the search does use it.
+        var nowhere = assigned with { Lists = [.. assigned.Lists.Select(_ => -1L)] };
+        Assert.All(index.SearchPreassigned(queries, 10, nowhere).Ids, id => Assert.Equal(-1, id));
+        Assert.Throws<ArgumentException>(() => index.SearchPreassigned(Rows(4, seed: 3), 10, assigned));
+        Assert.Throws<FaissException>(() => flat.AssignCoarse(queries, 4));
+    }
+}

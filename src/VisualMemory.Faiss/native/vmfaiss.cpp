@@ -301,6 +301,60 @@ int vm_index_merge_from(vm_index* dst, vm_index* src, int64_t add_id) {
     });
 }
 
+int vm_index_coarse_fingerprint(const vm_index* index, uint64_t* hash) {
+    return guarded([&] {
+        require(index != nullptr && hash != nullptr, "null argument");
+        const faiss::IndexIVF* ivf = find_ivf(index->index.get());
+        if (ivf == nullptr || !ivf->is_trained) {
+            *hash = 0;
+            return;
+        }
+        std::vector<float> centroids(ivf->nlist * ivf->d);
+        ivf->quantizer->reconstruct_n(0, static_cast<faiss::Index::idx_t>(ivf->nlist), centroids.data());
+        uint64_t h = 1469598103934665603ULL;
+        auto mix = [&h](const void* data, size_t size) {
+            const auto* bytes = static_cast<const unsigned char*>(data);
+            for (size_t i = 0; i < size; i++) {
+                h ^= bytes[i];
+                h *= 1099511628211ULL;
+            }
+        };
+        const int64_t shape[2] = {static_cast<int64_t>(ivf->nlist), static_cast<int64_t>(ivf->d)};
+        mix(shape, sizeof(shape));
+        mix(centroids.data(), centroids.size() * sizeof(float));
+        *hash = h == 0 ? 1 : h;
+    });
+}
+
+int vm_index_coarse_assign(const vm_index* index, int64_t n, const float* x, int64_t nprobe,
+                           int64_t* lists, float* list_scores) {
+    return guarded([&] {
+        require(index != nullptr && lists != nullptr && list_scores != nullptr && (x != nullptr || n == 0),
+                "null argument");
+        require(n >= 0 && nprobe > 0, "n must be non-negative and nprobe positive");
+        const faiss::IndexIVF* ivf = find_ivf(index->index.get());
+        require(ivf != nullptr && ivf == index->index.get() && ivf->is_trained, "coarse assignment needs a plain, trained IVF index");
+        require(static_cast<size_t>(nprobe) <= ivf->nlist, "nprobe exceeds the number of lists");
+        ivf->quantizer->search(n, x, nprobe, list_scores, lists);
+    });
+}
+
+int vm_index_search_preassigned(const vm_index* index, int64_t n, const float* x, int64_t k, int64_t nprobe,
+                                const int64_t* lists, const float* list_scores, float* distances, int64_t* labels) {
+    return guarded([&] {
+        require(index != nullptr && lists != nullptr && list_scores != nullptr && distances != nullptr &&
+                    labels != nullptr && (x != nullptr || n == 0),
+                "null argument");
+        require(n >= 0 && k > 0 && nprobe > 0, "n must be non-negative, k and nprobe positive");
+        const faiss::IndexIVF* ivf = find_ivf(index->index.get());
+        require(ivf != nullptr && ivf == index->index.get(), "a preassigned search needs a plain IVF index");
+        require(static_cast<size_t>(nprobe) <= ivf->nlist, "nprobe exceeds the number of lists");
+        faiss::SearchParametersIVF params;
+        params.nprobe = static_cast<size_t>(nprobe);
+        ivf->search_preassigned(n, x, k, lists, list_scores, distances, labels, false, &params);
+    });
+}
+
 int vm_index_code_size(const vm_index* index, int64_t* bytes) {
     return guarded([&] {
         require(index != nullptr && bytes != nullptr, "null argument");

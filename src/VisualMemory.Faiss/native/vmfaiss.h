@@ -45,6 +45,16 @@ VM_API int vm_index_can_merge(const vm_index* dst, const vm_index* src, int* res
 /* Moves every entry of src into dst, adding add_id to its ids, without decoding; src is left empty.
    Fails unless vm_index_can_merge says yes. */
 VM_API int vm_index_merge_from(vm_index* dst, vm_index* src, int64_t add_id);
+/* A 64-bit FNV-1a hash of an IVF index's coarse centroids (and nlist, d): equal for copies of one trained
+   template; 0 for indexes without inverted lists. */
+VM_API int vm_index_coarse_fingerprint(const vm_index* index, uint64_t* hash);
+/* The nprobe (> 0) nearest coarse lists of each of n queries: n × nprobe list numbers and scores, best first. */
+VM_API int vm_index_coarse_assign(const vm_index* index, int64_t n, const float* x, int64_t nprobe,
+                                  int64_t* lists, float* list_scores);
+/* An IVF search whose coarse lists were assigned by vm_index_coarse_assign on an index with the same
+   coarse centroids (same fingerprint), so one assignment serves every such index. */
+VM_API int vm_index_search_preassigned(const vm_index* index, int64_t n, const float* x, int64_t k, int64_t nprobe,
+                                       const int64_t* lists, const float* list_scores, float* distances, int64_t* labels);
 /* Bytes one stored vector's code takes (for IVF, without its id and list number). */
 VM_API int vm_index_code_size(const vm_index* index, int64_t* bytes);
 
