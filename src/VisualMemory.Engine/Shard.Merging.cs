@@ -103,37 +103,7 @@ public sealed partial class Shard
         _lock.EnterWriteLock();
         try
         {
-            merged.Seal(index);
-            _nextSegmentNumber++;
-            var row = 0;
-            foreach (var part in parts)
-            {
-                for (var oldRow = 0; oldRow < part.RowCount; oldRow++, row++)
-                {
-                    if (merged.IsDeadAt(row))
-                    {
-                        continue;
-                    }
-                    var id = merged.IdAt(row);
-                    if (_items.TryGetValue(id, out var at) && at.Segment == part && at.Row == oldRow)
-                    {
-                        // Pruning may have changed since the copy; the part's row has the current state.
-                        merged.SetPruning(row, part.ReliabilityAt(oldRow), part.IsPrunedAt(oldRow));
-                        _items[id] = (merged, row);
-                    }
-                    else
-                    {
-                        merged.Kill(row);
-                    }
-                }
-            }
-            var position = _segments.IndexOf(parts[0]);
-            foreach (var part in parts)
-            {
-                _segments.Remove(part);
-                part.Dispose();
-            }
-            _segments.Insert(Math.Min(position, _segments.Count), merged);
+            SwapIn(merged, index, parts.SelectMany(p => Enumerable.Range(0, p.RowCount).Select(r => (p, r))), parts, _segments.IndexOf(parts[0]));
         }
         finally
         {
@@ -190,16 +160,37 @@ public sealed partial class Shard
         _lock.EnterWriteLock();
         try
         {
-            merged.Seal(index);
-            _nextSegmentNumber++;
-            for (var row = 0; row < origin.Count; row++)
+            // Before the growing segment, so replayed or new writes still land last.
+            SwapIn(merged, index, origin, small, Math.Max(0, _segments.IndexOf(_growing)));
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+        return small.Count;
+    }
+
+    /// <summary>
+    /// Under the write lock, after a merge built <paramref name="merged"/> outside it: seals it with
+    /// <paramref name="index"/>; each row whose origin (in <paramref name="origins"/>, in row order) is still its
+    /// item's live copy takes over from it, with the origin's current pruning, and the others, deleted or replaced
+    /// meanwhile, die (rows dead at the copy stay dead); then the parts leave and the merged segment goes in at
+    /// <paramref name="position"/> (counted before the parts leave).
+    /// </summary>
+    private void SwapIn(Segment merged, FaissIndex index, IEnumerable<(Segment Segment, int Row)> origins, IReadOnlyList<Segment> parts, int position)
+    {
+        merged.Seal(index);
+        _nextSegmentNumber++;
+        var row = 0;
+        foreach (var (part, oldRow) in origins)
+        {
+            if (!merged.IsDeadAt(row))
             {
-                var (segment, oldRow) = origin[row];
                 var id = merged.IdAt(row);
-                if (_items.TryGetValue(id, out var at) && at.Segment == segment && at.Row == oldRow)
+                if (_items.TryGetValue(id, out var at) && at.Segment == part && at.Row == oldRow)
                 {
-                    // Pruning may have changed since the copy; the old row has the current state.
-                    merged.SetPruning(row, segment.ReliabilityAt(oldRow), segment.IsPrunedAt(oldRow));
+                    // Pruning may have changed since the copy; the origin row has the current state.
+                    merged.SetPruning(row, part.ReliabilityAt(oldRow), part.IsPrunedAt(oldRow));
                     _items[id] = (merged, row);
                 }
                 else
@@ -207,18 +198,14 @@ public sealed partial class Shard
                     merged.Kill(row);
                 }
             }
-            foreach (var segment in small)
-            {
-                _segments.Remove(segment);
-                segment.Dispose();
-            }
-            // Before the growing segment, so replayed or new writes still land last.
-            _segments.Insert(Math.Max(0, _segments.IndexOf(_growing)), merged);
+            row++;
         }
-        finally
+        var before = _segments.Take(position).Count(parts.Contains);
+        foreach (var part in parts)
         {
-            _lock.ExitWriteLock();
+            _segments.Remove(part);
+            part.Dispose();
         }
-        return small.Count;
+        _segments.Insert(Math.Min(position - before, _segments.Count), merged);
     }
 }

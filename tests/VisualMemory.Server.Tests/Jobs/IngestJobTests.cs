@@ -19,16 +19,7 @@ public sealed class IngestJobTests : IDisposable
         ServerProcess.StartAsync(Path.Combine(_directory, "data"),
             [.. settings, "--Ingest:PollMilliseconds=50", "--Ingest:PartLeaseSeconds=2", "--Logging:LogLevel:Default=Warning"], TimeSpan.FromSeconds(60));
 
-    private void Python(string code)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _directory };
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write("import numpy as np, json\n" + code);
-        process.StandardInput.Close();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error);
-    }
+    private void Python(string code) => JobTestCalls.Python(_directory, code);
 
     private static async Task<long> CountAsync(HttpClient client, string memory) =>
         (long)JsonNode.Parse(await client.GetStringAsync(new Uri($"/v1/memories/{memory}", UriKind.Relative)))!["count"]!;

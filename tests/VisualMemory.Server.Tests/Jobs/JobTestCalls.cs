@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -28,5 +29,17 @@ internal static class JobTestCalls
             Assert.True(DateTime.UtcNow < deadline, $"job {id} still running: {job.ToJsonString()}");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Runs <paramref name="code"/> with numpy (as np) and json imported, in <paramref name="directory"/>: numpy writes the datasets, so the readers are checked against the format's own implementation.</summary>
+    public static void Python(string directory, string code)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = directory };
+        using var process = Process.Start(start)!;
+        process.StandardInput.Write("import numpy as np, json\n" + code);
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, error);
     }
 }

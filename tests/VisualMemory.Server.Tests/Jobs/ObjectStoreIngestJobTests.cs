@@ -20,16 +20,7 @@ public sealed class ObjectStoreIngestJobTests(S3ServerFixture s3) : IClassFixtur
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private void Python(string code)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _directory };
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write("import numpy as np, json\n" + code);
-        process.StandardInput.Close();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error);
-    }
+    private void Python(string code) => JobTestCalls.Python(_directory, code);
 
     [Fact]
     public async Task A_dataset_in_the_nodes_object_store_is_ingested_with_exact_counts_and_a_missing_object_is_refused()
