@@ -6,16 +6,20 @@ namespace VisualMemory.Server;
 /// <summary>
 /// Where the node listens: the public API on <c>--urls</c> (default http://127.0.0.1:5080), and, when
 /// <c>Cluster:InternalUrl</c> is set, node-to-node calls on a second port that speaks only HTTP/2
-/// (cleartext HTTP/2 needs prior knowledge, which a port shared with HTTP/1.1 clients cannot offer).
+/// (cleartext HTTP/2 needs prior knowledge, which a port shared with HTTP/1.1 clients cannot offer), or, with an
+/// https internal URL, HTTP/2 over mutual TLS (<see cref="Security.InternalTls"/>).
 /// </summary>
 internal static class NodeListeners
 {
     /// <summary>Where the public API listens when neither --urls nor ASPNETCORE_URLS says: loopback only.</summary>
     public const string DefaultPublicUrl = "http://127.0.0.1:5080";
 
-    /// <summary>Configures Kestrel; returns the internal port, or null when there is none.</summary>
-    /// <exception cref="InvalidOperationException">A URL is not an http URL on an IP address or localhost.</exception>
-    public static int? Configure(WebApplicationBuilder builder)
+    /// <summary>
+    /// Configures Kestrel; returns the internal port, or null when there is none. An https internal URL is served
+    /// with <paramref name="internalTls"/> (which <see cref="Security.InternalTls.FromConfiguration"/> never leaves null then).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A URL is not an http(s) URL on an IP address or localhost.</exception>
+    public static int? Configure(WebApplicationBuilder builder, Security.InternalTls? internalTls)
     {
         var configured = builder.Configuration["urls"];
         var internalUrl = builder.Configuration["Cluster:InternalUrl"];
@@ -32,7 +36,8 @@ internal static class NodeListeners
         var publicEndpoints = (string.IsNullOrEmpty(configured) ? DefaultPublicUrl : configured)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(url => (Endpoint: Parse(url, allowHttps: true), Https: url.StartsWith("https:", StringComparison.OrdinalIgnoreCase))).ToList();
-        var internalEndpoint = Parse(internalUrl, allowHttps: false);
+        var internalHttps = internalUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
+        var internalEndpoint = Parse(internalUrl, allowHttps: internalTls is not null);
         builder.WebHost.ConfigureKestrel(options =>
         {
             foreach (var (endpoint, https) in publicEndpoints)
@@ -47,7 +52,14 @@ internal static class NodeListeners
                     }
                 });
             }
-            options.Listen(internalEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
+            options.Listen(internalEndpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (internalHttps)
+                {
+                    internalTls!.UseOn(listen);
+                }
+            });
         });
         return internalEndpoint.Port;
     }
@@ -69,7 +81,7 @@ internal static class NodeListeners
         {
             throw new InvalidOperationException(allowHttps
                 ? $"'{url}' must be an http or https URL such as https://10.0.0.5:5080"
-                : $"'{url}' must be an http URL such as http://127.0.0.1:5081 (node-to-node calls are cleartext HTTP/2, authenticated by Security:ClusterSecret)");
+                : $"'{url}' must be an http URL such as http://127.0.0.1:5081 (node-to-node calls are cleartext HTTP/2, authenticated by Security:ClusterSecret), or https with Security:InternalCertificatePath, InternalKeyPath and InternalCaPath");
         }
         var address = uri.Host switch
         {

@@ -13,7 +13,9 @@ using VisualMemory.Server.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
-var internalPort = NodeListeners.Configure(builder);
+// The internal port's mutual TLS (docs/operations.md, Security): an https internal URL without usable certificates stops the node here.
+using var internalTls = InternalTls.FromConfiguration(builder.Configuration);
+var internalPort = NodeListeners.Configure(builder, internalTls);
 
 builder.Services.Configure<ApiSettings>(builder.Configuration.GetSection("Api"));
 var nodeStorage = NodeStorage.FromConfiguration(builder.Configuration);
@@ -31,7 +33,7 @@ builder.Services.AddSingleton<VisualMemory.Server.Embedding.LocalEmbedding>();
 var embeddingSettings = builder.Configuration.GetSection("Embedding").Get<VisualMemory.Server.Embedding.EmbeddingSettings>() ?? new();
 // A mistyped worker URL stops the node at start, not at the first image.
 VisualMemory.Server.Embedding.EmbeddingWorkers.ParseStatic(embeddingSettings);
-builder.Services.AddSingleton(services => new EmbeddingClient(TimeSpan.FromMilliseconds(embeddingSettings.WorkerTimeoutMilliseconds), services.GetRequiredService<SecuritySettings>().ClusterSecret));
+builder.Services.AddSingleton(services => new EmbeddingClient(TimeSpan.FromMilliseconds(embeddingSettings.WorkerTimeoutMilliseconds), services.GetRequiredService<SecuritySettings>().ClusterSecret, internalTls?.ClientOptions()));
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingWorkers>();
 builder.Services.AddSingleton<VisualMemory.Server.Embedding.EmbeddingService>();
 builder.Services.AddSingleton<QueryBody>();
@@ -62,7 +64,7 @@ builder.Services.AddSingleton<ClusterView>();
 builder.Services.AddSingleton<ReplicaRegistry>();
 builder.Services.AddSingleton(services => new ReplicaStorage(services.GetRequiredService<MemoryCatalog>().Storage!.Objects, nodeStorage.DataDirectory));
 // The client's own bound is the longest call (a bulk load); each write is bounded by its kind's timeout (ClusterSettings.WriteTimeout).
-builder.Services.AddSingleton(_ => new ReplicationClient(TimeSpan.FromMilliseconds(Math.Max(cluster.ReplicationTimeoutMilliseconds, cluster.BulkWriteTimeoutMilliseconds)), security.ClusterSecret));
+builder.Services.AddSingleton(_ => new ReplicationClient(TimeSpan.FromMilliseconds(Math.Max(cluster.ReplicationTimeoutMilliseconds, cluster.BulkWriteTimeoutMilliseconds)), security.ClusterSecret, internalTls?.ClientOptions()));
 builder.Services.AddSingleton<PrimaryWriter>();
 builder.Services.AddSingleton<ClusterWriter>();
 // Replicas load after membership has registered the node, and are checkpointed before it leaves.
@@ -75,7 +77,7 @@ builder.Services.AddSingleton<VisualMemory.Server.Jobs.QuantizerTraining>();
 builder.Services.AddSingleton<VisualMemory.Server.Jobs.IngestPartRunner>();
 builder.Services.AddSingleton<VisualMemory.Server.Jobs.IngestJobs>();
 builder.Services.AddHostedService<VisualMemory.Server.Jobs.IngestJobService>();
-builder.Services.AddSingleton(_ => new ShardSearchClient(TimeSpan.FromMinutes(1), security.ClusterSecret));
+builder.Services.AddSingleton(_ => new ShardSearchClient(TimeSpan.FromMinutes(1), security.ClusterSecret, internalTls?.ClientOptions()));
 // Every fan-out (RemoteMemory.SearchAsync included) is the coalescing one: concurrent searches of a memory share shard requests.
 var coalescing = new CoalescingOptions(cluster.CoalesceMaxQueries, TimeSpan.FromMicroseconds(cluster.CoalesceMaxWaitMicroseconds)).Validate();
 builder.Services.AddSingleton(services => new CoalescingFanout(services.GetRequiredService<ShardSearchClient>(), TimeSpan.FromMilliseconds(cluster.ShardTimeoutMilliseconds), coalescing));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Text.Json;
 using Google.Protobuf;
 using VisualMemory.Cluster.Protocol;
@@ -7,7 +8,7 @@ using VisualMemory.Cluster.Protocol;
 namespace VisualMemory.Cluster.Transport;
 
 /// <summary>
-/// Calls an embedding worker's <c>POST /internal/v1/embed</c> over h2c: images to vectors with a named
+/// Calls an embedding worker's <c>POST /internal/v1/embed</c> over HTTP/2 (h2c, or TLS to an https worker): images to vectors with a named
 /// model, or (no images) the model's identity. One multiplexed connection per worker.
 /// </summary>
 /// <remarks>Thread-safe; share one instance per process.</remarks>
@@ -18,10 +19,10 @@ public sealed class EmbeddingClient : IDisposable
 
     private readonly HttpClient _http;
 
-    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (queueing on the worker included); every call carries <paramref name="clusterSecret"/> when set.</summary>
-    public EmbeddingClient(TimeSpan timeout, string? clusterSecret = null)
+    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (queueing on the worker included); every call carries <paramref name="clusterSecret"/> when set. Calls to https nodes use <paramref name="tls"/> (client certificate and server trust) when set.</summary>
+    public EmbeddingClient(TimeSpan timeout, string? clusterSecret = null, SslClientAuthenticationOptions? tls = null)
     {
-        _http = H2cHttp.Create(timeout, clusterSecret);
+        _http = H2cHttp.Create(timeout, clusterSecret, tls);
     }
 
     /// <summary>Sends <paramref name="request"/> to the worker at <paramref name="worker"/> (its internal base address).</summary>

@@ -1,10 +1,11 @@
+using System.Net.Security;
 using Google.Protobuf;
 using VisualMemory.Cluster.Protocol;
 
 namespace VisualMemory.Cluster.Transport;
 
 /// <summary>
-/// Calls the replication routes of other nodes' internal ports over h2c: a coordinator's write to a
+/// Calls the replication routes of other nodes' internal ports over HTTP/2 (h2c, or TLS to https nodes): a coordinator's write to a
 /// shard's primary, a primary's forward to a replica, a catching-up replica's join.
 /// </summary>
 /// <remarks>Thread-safe; share one instance per process.</remarks>
@@ -18,10 +19,10 @@ public sealed class ReplicationClient : IDisposable
 
     private readonly HttpClient _http;
 
-    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call; every call carries <paramref name="clusterSecret"/> when set.</summary>
-    public ReplicationClient(TimeSpan timeout, string? clusterSecret = null)
+    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call; every call carries <paramref name="clusterSecret"/> when set. Calls to https nodes use <paramref name="tls"/> (client certificate and server trust) when set.</summary>
+    public ReplicationClient(TimeSpan timeout, string? clusterSecret = null, SslClientAuthenticationOptions? tls = null)
     {
-        _http = H2cHttp.Create(timeout, clusterSecret);
+        _http = H2cHttp.Create(timeout, clusterSecret, tls);
     }
 
     /// <summary>Sends a shard write (to a primary, or forwarded by one).</summary>

@@ -1,10 +1,11 @@
+using System.Net.Security;
 using VisualMemory.Cluster.Protocol;
 
 namespace VisualMemory.Cluster.Transport;
 
 /// <summary>
-/// Calls shard hosts' <c>POST /internal/v1/shard-search</c> over HTTP/2 without TLS (h2c, prior
-/// knowledge): one multiplexed connection per host carries every concurrent request.
+/// Calls shard hosts' <c>POST /internal/v1/shard-search</c> over HTTP/2 (h2c with prior knowledge, or TLS to
+/// an https host): one multiplexed connection per host carries every concurrent request.
 /// </summary>
 /// <remarks>Thread-safe; share one instance per process.</remarks>
 public sealed class ShardSearchClient : IDisposable
@@ -17,10 +18,10 @@ public sealed class ShardSearchClient : IDisposable
 
     private readonly HttpClient _http;
 
-    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (a per-shard timeout); every call carries <paramref name="clusterSecret"/> when set.</summary>
-    public ShardSearchClient(TimeSpan timeout, string? clusterSecret = null)
+    /// <summary>Creates a client; <paramref name="timeout"/> bounds each call (a per-shard timeout); every call carries <paramref name="clusterSecret"/> when set. Calls to https nodes use <paramref name="tls"/> (client certificate and server trust) when set.</summary>
+    public ShardSearchClient(TimeSpan timeout, string? clusterSecret = null, SslClientAuthenticationOptions? tls = null)
     {
-        _http = H2cHttp.Create(timeout, clusterSecret);
+        _http = H2cHttp.Create(timeout, clusterSecret, tls);
     }
 
     /// <summary>Sends <paramref name="request"/> to the host at <paramref name="node"/> (its internal base address).</summary>

@@ -23,7 +23,7 @@ internal static class ClusterStartupChecks
                 "Cluster mode (Cluster:Database set) needs object storage every node reaches: set Storage:Kind=s3 (with Storage:S3:*) " +
                 "or Storage:Directory to a directory all nodes share; the default <data-dir>/objects is private to this node");
         }
-        // Searches, writes and joins between nodes are HTTP/2 without TLS, which needs a port that speaks only HTTP/2.
+        // Searches, writes and joins between nodes go to a port of their own that speaks only HTTP/2 (cleartext, or mutual TLS).
         if (string.IsNullOrWhiteSpace(cluster.InternalUrl))
         {
             throw new InvalidOperationException(
