@@ -139,24 +139,39 @@ try
         Console.WriteLine($"{mode}: recall@{K} against exact search, {queryCount} queries, nprobe {definition.NProbe}: {recall:P1}");
         Console.WriteLine($"{mode}: process working set {Environment.WorkingSet / (double)added:F1} bytes/item ({Environment.WorkingSet / 1e9:F2} GB)");
         // Recall and latency by nprobe: one query at a time (the latency a caller sees on this node) and all at once.
+        // Recall and latency by nprobe, one query at a time (the latency a caller sees on this node) and all at
+        // once; each with the coarse assignment shared by the memory's segments (the default) and, for the
+        // ratio, assigned per segment, in the same run on the same memory (a warm-up pass first).
         foreach (var probes in nprobes)
         {
-            var single = new double[queryCount];
-            Neighbor[][] found = new Neighbor[queryCount][];
-            for (var q = 0; q < queryCount; q++)
+            var latency = new Dictionary<bool, (double P50, double P90, double Qps, double Recall)>();
+            foreach (var share in new[] { true, false, true })
             {
+                modeSettings.ShareCoarseAssignment = share;
+                var single = new double[queryCount];
+                Neighbor[][] found = new Neighbor[queryCount][];
+                for (var q = 0; q < queryCount; q++)
+                {
+                    watch.Restart();
+                    found[q] = memory.Search(queries.Data.AsSpan(q * dimension, dimension), K, probes)[0];
+                    single[q] = watch.Elapsed.TotalMilliseconds;
+                }
                 watch.Restart();
-                found[q] = memory.Search(queries.Data.AsSpan(q * dimension, dimension), K, probes)[0];
-                single[q] = watch.Elapsed.TotalMilliseconds;
+                memory.Search(queries.Data, K, probes);
+                var batchSeconds = watch.Elapsed.TotalSeconds;
+                Array.Sort(single);
+                var r = Enumerable.Range(0, queryCount).Average(q => found[q].Select(n => n.Id).Intersect(exact[q].Select(h => h.Id)).Count() / (double)K);
+                latency[share] = (single[queryCount / 2], single[queryCount * 9 / 10], queryCount / batchSeconds, r);
             }
-            watch.Restart();
-            memory.Search(queries.Data, K, probes);
-            var batchSeconds = watch.Elapsed.TotalSeconds;
-            Array.Sort(single);
-            p50[(mode, probes)] = single[queryCount / 2];
-            var r = Enumerable.Range(0, queryCount).Average(q => found[q].Select(n => n.Id).Intersect(exact[q].Select(h => h.Id)).Count() / (double)K);
-            Console.WriteLine($"{mode}: nprobe {probes,4}: recall@{K} {r:P1}, one query p50 {single[queryCount / 2]:F2} ms p90 {single[queryCount * 9 / 10]:F2} ms, " +
-                $"batch of {queryCount} {queryCount / batchSeconds:N0} queries/s");
+            modeSettings.ShareCoarseAssignment = true;
+            p50[(mode, probes)] = latency[true].P50;
+            foreach (var (share, (p50Ms, p90Ms, qps, r)) in latency.OrderByDescending(l => l.Key))
+            {
+                Console.WriteLine($"{mode}: nprobe {probes,4}, coarse assignment {(share ? "shared" : "per segment")}: recall@{K} {r:P1}, " +
+                    $"one query p50 {p50Ms:F2} ms p90 {p90Ms:F2} ms, batch of {queryCount} {qps:N0} queries/s");
+            }
+            Console.WriteLine($"{mode}: nprobe {probes,4}: ratio shared / per segment: one-query p50 {latency[true].P50 / latency[false].P50:F2}, " +
+                $"batch queries/s {latency[true].Qps / latency[false].Qps:F2}");
         }
     }
     if (results.Count == 2)

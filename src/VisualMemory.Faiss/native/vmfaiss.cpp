@@ -17,7 +17,9 @@
 #include <faiss/utils/distances.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -335,7 +337,24 @@ int vm_index_coarse_assign(const vm_index* index, int64_t n, const float* x, int
         const faiss::IndexIVF* ivf = find_ivf(index->index.get());
         require(ivf != nullptr && ivf == index->index.get() && ivf->is_trained, "coarse assignment needs a plain, trained IVF index");
         require(static_cast<size_t>(nprobe) <= ivf->nlist, "nprobe exceeds the number of lists");
-        ivf->quantizer->search(n, x, nprobe, list_scores, lists);
+        // By query slices over the threads, as IndexIVF::search assigns (BLAS itself runs single-threaded here).
+        const int64_t threads = std::min<int64_t>(omp_get_max_threads(), n);
+        if (threads <= 1) {
+            ivf->quantizer->search(n, x, nprobe, list_scores, lists);
+            return;
+        }
+        std::string failure;
+#pragma omp parallel for num_threads(static_cast<int>(threads))
+        for (int64_t slice = 0; slice < threads; slice++) {
+            const int64_t begin = n * slice / threads, end = n * (slice + 1) / threads;
+            try {
+                ivf->quantizer->search(end - begin, x + begin * ivf->d, nprobe, list_scores + begin * nprobe, lists + begin * nprobe);
+            } catch (const std::exception& e) {
+#pragma omp critical(vm_assign_failure)
+                failure = e.what();
+            }
+        }
+        if (!failure.empty()) throw std::runtime_error(failure);
     });
 }
 
@@ -351,7 +370,28 @@ int vm_index_search_preassigned(const vm_index* index, int64_t n, const float* x
         require(static_cast<size_t>(nprobe) <= ivf->nlist, "nprobe exceeds the number of lists");
         faiss::SearchParametersIVF params;
         params.nprobe = static_cast<size_t>(nprobe);
-        ivf->search_preassigned(n, x, k, lists, list_scores, distances, labels, false, &params);
+        // IndexIVF::search spreads a batch over threads by query slices and then calls search_preassigned
+        // serially per slice (parallel_mode 0); called directly, search_preassigned runs on one thread, so the
+        // slices are made here the same way.
+        const int64_t threads = std::min<int64_t>(omp_get_max_threads(), n);
+        if (threads <= 1) {
+            ivf->search_preassigned(n, x, k, lists, list_scores, distances, labels, false, &params);
+            return;
+        }
+        std::string failure;
+#pragma omp parallel for num_threads(static_cast<int>(threads))
+        for (int64_t slice = 0; slice < threads; slice++) {
+            const int64_t begin = n * slice / threads, end = n * (slice + 1) / threads;
+            try {
+                ivf->search_preassigned(end - begin, x + begin * ivf->d, k, lists + begin * nprobe,
+                                        list_scores + begin * nprobe, distances + begin * k, labels + begin * k,
+                                        false, &params);
+            } catch (const std::exception& e) {
+#pragma omp critical(vm_search_failure)
+                failure = e.what();
+            }
+        }
+        if (!failure.empty()) throw std::runtime_error(failure);
     });
 }
 
