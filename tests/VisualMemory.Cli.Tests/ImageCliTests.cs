@@ -121,7 +121,7 @@ public sealed class ImageCliTests(DemoServerFixture fixture) : IClassFixture<Dem
         File.WriteAllLines(badListing, ["""{"id":1,"uri":"a.png","label":"x"}""", """{"id":2,"label":"x"}"""]);
         var bad = await Vm("ingest", "--memory", "m", "--images", badListing);
         Assert.Equal(3, bad.Exit);
-        Assert.Contains("bad.jsonl:2: \"uri\" is required", bad.Error);
+        Assert.Contains("bad.jsonl:2: uri is missing", bad.Error);
 
         var missingImage = Scratch("missing.jsonl");
         File.WriteAllLines(missingImage, ["""{"id":7,"uri":"gone/7.png","label":"x"}"""]);
