@@ -627,7 +627,7 @@ public sealed partial class LocalMemory : IDisposable
     private CoarseAssignment? AssignCoarse(ReadOnlySpan<float> normalised, int nprobe)
     {
         var template = Volatile.Read(ref _template);
-        if (!_settings.ShareCoarseAssignment || template is null || template.NList == 0 || nprobe < 1 || normalised.IsEmpty)
+        if (!_settings.ShareCoarseAssignment || template is null || template.CoarseFingerprint == 0 || nprobe < 1 || normalised.IsEmpty)
         {
             return null;
         }

@@ -168,7 +168,8 @@ public sealed unsafe class FaissIndex : IDisposable
     /// <summary>
     /// A hash of the coarse centroids (FNV-1a over their bytes, with nlist and d): equal for copies of one trained
     /// template, so indexes that can share a <see cref="CoarseAssignment"/> are found without comparing centroids
-    /// per query. 0 for indexes without inverted lists or not trained. Costs a pass over the centroids: cache it.
+    /// per query. 0 for indexes without inverted lists, not trained, or wrapped in a pre-transform (their lists are
+    /// assigned on transformed queries). Computed once (a pass over the centroids) and kept until <see cref="Train"/>.
     /// </summary>
     public ulong CoarseFingerprint
     {

@@ -140,6 +140,9 @@ public class FaissCoarseAssignmentTests
         Assert.NotEqual(template.CoarseFingerprint, retrained.CoarseFingerprint);
         Assert.Equal(0UL, flat.CoarseFingerprint);
         Assert.Equal(0UL, untrained.CoarseFingerprint);
+        using var wrapped = FaissIndex.Create(Dimension, "PCA16,IVF8,Flat");
+        wrapped.Train(Rows(2_000, seed: 4));
+        Assert.Equal(0UL, wrapped.CoarseFingerprint);
         Assert.NotEqual(0UL, template.CoarseFingerprint);
 
         using var index = template.Clone();

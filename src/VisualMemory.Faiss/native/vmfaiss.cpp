@@ -307,7 +307,8 @@ int vm_index_coarse_fingerprint(const vm_index* index, uint64_t* hash) {
     return guarded([&] {
         require(index != nullptr && hash != nullptr, "null argument");
         const faiss::IndexIVF* ivf = find_ivf(index->index.get());
-        if (ivf == nullptr || !ivf->is_trained) {
+        // Wrapped IVF indexes (pre-transforms) search transformed queries, so lists assigned on raw ones would not fit.
+        if (ivf == nullptr || ivf != index->index.get() || !ivf->is_trained) {
             *hash = 0;
             return;
         }

@@ -46,7 +46,7 @@ VM_API int vm_index_can_merge(const vm_index* dst, const vm_index* src, int* res
    Fails unless vm_index_can_merge says yes. */
 VM_API int vm_index_merge_from(vm_index* dst, vm_index* src, int64_t add_id);
 /* A 64-bit FNV-1a hash of an IVF index's coarse centroids (and nlist, d): equal for copies of one trained
-   template; 0 for indexes without inverted lists. */
+   template; 0 for indexes without inverted lists, untrained ones and wrapped ones (pre-transforms). */
 VM_API int vm_index_coarse_fingerprint(const vm_index* index, uint64_t* hash);
 /* The nprobe (> 0) nearest coarse lists of each of n queries: n × nprobe list numbers and scores, best first. */
 VM_API int vm_index_coarse_assign(const vm_index* index, int64_t n, const float* x, int64_t nprobe,

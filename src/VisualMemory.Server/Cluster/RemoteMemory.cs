@@ -24,14 +24,17 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
 
     /// <summary>
     /// The memory as this node's reading of the control plane describes it, or null when it has no such
-    /// memory. A miss re-reads the control plane (at most every 50 ms), so a memory
-    /// created a moment ago on another node is found.
+    /// memory. A miss on a reading begun before this call re-reads the control plane, so a memory created a
+    /// moment ago on another node (whose 201 the caller already has) is found; concurrent misses share a reading.
     /// </summary>
     public static async Task<RemoteMemory?> FindAsync(ClusterView view, string name, TimeSpan maxAge, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(view);
+        var asked = DateTimeOffset.UtcNow;
         var snapshot = await view.GetAsync(maxAge, cancellationToken).ConfigureAwait(false);
-        if (snapshot.Memory(name) is null && DateTimeOffset.UtcNow - snapshot.TakenAt > MissRefresh)
+        // A reading only a few milliseconds old can still predate the other node's write; one begun after this
+        // call cannot. (An age threshold here once let a job submitted right after the create miss its memory.)
+        if (snapshot.Memory(name) is null && snapshot.TakenAt < asked)
         {
             snapshot = await view.RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -47,8 +50,6 @@ internal sealed record RemoteMemory(MemoryDefinition Definition, IReadOnlyList<S
                 .Select(a => snapshot.AliveAddress(a.Node)!)]))];
         return new RemoteMemory(definition, placement, Vocabularies.GetOrAdd(name, _ => new LabelVocabulary()), record.ReplicationFactor);
     }
-
-    private static readonly TimeSpan MissRefresh = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The k nearest items of each query row over every shard that answered, and the shards that did not.</summary>
     public async Task<FanoutResult> SearchAsync(ShardFanout fanout, float[] rows, int k, int? nprobe, PruningMode? pruning, CancellationToken cancellationToken)
