@@ -86,6 +86,29 @@ bool can_merge(const faiss::Index* dst, const faiss::Index* src) {
     return a != nullptr && b != nullptr && a == dst && b == src && same_codec(*a, *b);
 }
 
+// Runs body(begin, end) over query slices, one per OpenMP thread, as IndexIVF::search spreads a batch (its
+// parts called directly, quantizer search and search_preassigned, run a batch on one thread). The first
+// exception of any slice is rethrown after the loop, since none may leave an OpenMP region.
+template <typename Body>
+void for_each_query_slice(int64_t n, Body&& body) {
+    const int64_t threads = std::min<int64_t>(omp_get_max_threads(), n);
+    if (threads <= 1) {
+        body(0, n);
+        return;
+    }
+    std::string failure;
+#pragma omp parallel for num_threads(static_cast<int>(threads))
+    for (int64_t slice = 0; slice < threads; slice++) {
+        try {
+            body(n * slice / threads, n * (slice + 1) / threads);
+        } catch (const std::exception& e) {
+#pragma omp critical(vm_slice_failure)
+            failure = e.what();
+        }
+    }
+    if (!failure.empty()) throw std::runtime_error(failure);
+}
+
 // Visits every stored vector in storage order as visit(id, decode), where decode(out) writes the
 // (for PQ, decoded) vector; visit returns false to stop. IVF indexes are walked list by list, so no
 // direct map is needed; everything else is wrapped in an id map.
@@ -338,24 +361,10 @@ int vm_index_coarse_assign(const vm_index* index, int64_t n, const float* x, int
         const faiss::IndexIVF* ivf = find_ivf(index->index.get());
         require(ivf != nullptr && ivf == index->index.get() && ivf->is_trained, "coarse assignment needs a plain, trained IVF index");
         require(static_cast<size_t>(nprobe) <= ivf->nlist, "nprobe exceeds the number of lists");
-        // By query slices over the threads, as IndexIVF::search assigns (BLAS itself runs single-threaded here).
-        const int64_t threads = std::min<int64_t>(omp_get_max_threads(), n);
-        if (threads <= 1) {
-            ivf->quantizer->search(n, x, nprobe, list_scores, lists);
-            return;
-        }
-        std::string failure;
-#pragma omp parallel for num_threads(static_cast<int>(threads))
-        for (int64_t slice = 0; slice < threads; slice++) {
-            const int64_t begin = n * slice / threads, end = n * (slice + 1) / threads;
-            try {
-                ivf->quantizer->search(end - begin, x + begin * ivf->d, nprobe, list_scores + begin * nprobe, lists + begin * nprobe);
-            } catch (const std::exception& e) {
-#pragma omp critical(vm_assign_failure)
-                failure = e.what();
-            }
-        }
-        if (!failure.empty()) throw std::runtime_error(failure);
+        // BLAS runs single-threaded here (see above), so the threads take query slices.
+        for_each_query_slice(n, [&](int64_t begin, int64_t end) {
+            ivf->quantizer->search(end - begin, x + begin * ivf->d, nprobe, list_scores + begin * nprobe, lists + begin * nprobe);
+        });
     });
 }
 
@@ -371,28 +380,10 @@ int vm_index_search_preassigned(const vm_index* index, int64_t n, const float* x
         require(static_cast<size_t>(nprobe) <= ivf->nlist, "nprobe exceeds the number of lists");
         faiss::SearchParametersIVF params;
         params.nprobe = static_cast<size_t>(nprobe);
-        // IndexIVF::search spreads a batch over threads by query slices and then calls search_preassigned
-        // serially per slice (parallel_mode 0); called directly, search_preassigned runs on one thread, so the
-        // slices are made here the same way.
-        const int64_t threads = std::min<int64_t>(omp_get_max_threads(), n);
-        if (threads <= 1) {
-            ivf->search_preassigned(n, x, k, lists, list_scores, distances, labels, false, &params);
-            return;
-        }
-        std::string failure;
-#pragma omp parallel for num_threads(static_cast<int>(threads))
-        for (int64_t slice = 0; slice < threads; slice++) {
-            const int64_t begin = n * slice / threads, end = n * (slice + 1) / threads;
-            try {
-                ivf->search_preassigned(end - begin, x + begin * ivf->d, k, lists + begin * nprobe,
-                                        list_scores + begin * nprobe, distances + begin * k, labels + begin * k,
-                                        false, &params);
-            } catch (const std::exception& e) {
-#pragma omp critical(vm_search_failure)
-                failure = e.what();
-            }
-        }
-        if (!failure.empty()) throw std::runtime_error(failure);
+        for_each_query_slice(n, [&](int64_t begin, int64_t end) {
+            ivf->search_preassigned(end - begin, x + begin * ivf->d, k, lists + begin * nprobe, list_scores + begin * nprobe,
+                                    distances + begin * k, labels + begin * k, false, &params);
+        });
     });
 }
 

@@ -69,8 +69,8 @@ public sealed class CoordinatorSearchTests(PostgresFixture postgres, S3ServerFix
                 var expected = await Search(holder, query);
                 Assert.Equal(expected, await Search(coordinator, query));
             }
-            var batchExpected = await Post(holder, "/v1/memories/m/search/batch", new { vectors = queries, k = 5 });
-            Assert.Equal(batchExpected, await Post(coordinator, "/v1/memories/m/search/batch", new { vectors = queries, k = 5 }));
+            var batchExpected = await PostOk(holder, "/v1/memories/m/search/batch", new { vectors = queries, k = 5 });
+            Assert.Equal(batchExpected, await PostOk(coordinator, "/v1/memories/m/search/batch", new { vectors = queries, k = 5 }));
             Assert.Equal(HttpStatusCode.UnprocessableEntity, (await coordinator.PostAsJsonAsync(new Uri("/v1/memories/m/search", UriKind.Relative), new { vector = new float[D + 1], k = 5 })).StatusCode);
 
             // Classify: the same neighbours and the same aggregation give the same answer (labels by name).
@@ -79,8 +79,8 @@ public sealed class CoordinatorSearchTests(PostgresFixture postgres, S3ServerFix
                 foreach (var query in queries.Take(3))
                 {
                     var request = new { vector = query, k = 15, aggregation };
-                    var expected = JsonNode.Parse(await Post(holder, "/v1/memories/m/classify", request))!;
-                    var actual = JsonNode.Parse(await Post(coordinator, "/v1/memories/m/classify", request))!;
+                    var expected = JsonNode.Parse(await PostOk(holder, "/v1/memories/m/classify", request))!;
+                    var actual = JsonNode.Parse(await PostOk(coordinator, "/v1/memories/m/classify", request))!;
                     Assert.Equal((string?)expected["label"], (string?)actual["label"]);
                     Assert.Equal((double)expected["confidence"]!, (double)actual["confidence"]!, 12);
                     Assert.Equal(Scores(expected), Scores(actual));
@@ -115,23 +115,5 @@ public sealed class CoordinatorSearchTests(PostgresFixture postgres, S3ServerFix
     private static SortedDictionary<string, double> Scores(JsonNode classification) =>
         new(classification["scores"]!.AsObject().ToDictionary(p => p.Key, p => Math.Round((double)p.Value!, 12)), StringComparer.Ordinal);
 
-    private static async Task<string> Search(HttpClient client, float[] query) => await Post(client, "/v1/memories/m/search", new { vector = query, k = 10 });
-
-    private static async Task<string> Post(HttpClient client, string path, object body)
-    {
-        var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {text}");
-        return text;
-    }
-
-    private static async Task Until(Func<Task<bool>> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
-        while (!await done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition was never reached");
-            await Task.Delay(100);
-        }
-    }
+    private static async Task<string> Search(HttpClient client, float[] query) => await PostOk(client, "/v1/memories/m/search", new { vector = query, k = 10 });
 }

@@ -70,10 +70,10 @@ public sealed partial class InternalTlsTests(PostgresFixture postgres) : IClassF
             }
             foreach (var query in items.Take(4).Select(i => i.vector))
             {
-                Assert.Equal(await Post(single.Client, "/v1/memories/m/search", new { vector = query, k = 10 }), await Post(coordinator, "/v1/memories/m/search", new { vector = query, k = 10 }));
+                Assert.Equal(await PostOk(single.Client, "/v1/memories/m/search", new { vector = query, k = 10 }), await PostOk(coordinator, "/v1/memories/m/search", new { vector = query, k = 10 }));
                 var classify = new { vector = query, k = 15, aggregation = "rank" };
-                var expected = JsonNode.Parse(await Post(single.Client, "/v1/memories/m/classify", classify))!;
-                var actual = JsonNode.Parse(await Post(coordinator, "/v1/memories/m/classify", classify))!;
+                var expected = JsonNode.Parse(await PostOk(single.Client, "/v1/memories/m/classify", classify))!;
+                var actual = JsonNode.Parse(await PostOk(coordinator, "/v1/memories/m/classify", classify))!;
                 Assert.Equal((string?)expected["label"], (string?)actual["label"]);
                 Assert.Equal((double)expected["confidence"]!, (double)actual["confidence"]!, 12);
             }
@@ -224,23 +224,5 @@ public sealed partial class InternalTlsTests(PostgresFixture postgres) : IClassF
         }
         using var response = await client.SendAsync(request);
         return response.StatusCode;
-    }
-
-    private static async Task<string> Post(HttpClient client, string path, object body)
-    {
-        using var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {text}");
-        return text;
-    }
-
-    private static async Task Until(Func<Task<bool>> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
-        while (!await done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition was never reached");
-            await Task.Delay(100);
-        }
     }
 }
