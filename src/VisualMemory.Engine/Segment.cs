@@ -421,15 +421,8 @@ internal sealed class Segment : IDisposable
         for (var r = 0; r < data.RowCount; r++)
         {
             rows[r] = new RowData { Id = data.Ids[r], Label = data.Labels[r], Source = data.Sources[r], Reliability = data.Reliability[r], Flags = data.Flags[r] };
-            if ((data.Flags[r] & Dead) != 0)
-            {
-                segment.DeadCount++;
-            }
-            else if ((data.Flags[r] & Pruned) != 0)
-            {
-                segment._prunedLive++;
-            }
         }
+        segment.CountFlags();
         segment._vectors = [];
         segment.IsFrozen = true;
         segment.SetIndex(FaissIndex.Deserialize(data.Index));
@@ -498,20 +491,26 @@ internal sealed class Segment : IDisposable
             at += part.RowCount;
         }
         segment.RowCount = at;
-        for (var r = 0; r < at; r++)
-        {
-            if (segment.IsDeadAt(r))
-            {
-                segment.DeadCount++;
-            }
-            else if (segment.IsPrunedAt(r))
-            {
-                segment._prunedLive++;
-            }
-        }
+        segment.CountFlags();
         segment._vectors = [];
         segment.IsFrozen = true;
         return segment;
+    }
+
+    // The dead and pruned-live counts of rows whose flags were copied in whole (from storage, or from merged parts).
+    private void CountFlags()
+    {
+        for (var r = 0; r < RowCount; r++)
+        {
+            if (IsDeadAt(r))
+            {
+                DeadCount++;
+            }
+            else if (IsPrunedAt(r))
+            {
+                _prunedLive++;
+            }
+        }
     }
 
     /// <summary>Bytes the stored objects of <paramref name="data"/> take (the columns are raw little-endian arrays).</summary>
