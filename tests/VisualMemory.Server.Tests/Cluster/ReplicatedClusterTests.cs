@@ -285,7 +285,9 @@ public sealed class ReplicatedClusterTests(PostgresFixture postgres, S3ServerFix
             [
                 $"--Cluster:Database={database}", $"--Cluster:NodeName={name}", $"--Cluster:InternalUrl=http://127.0.0.1:{FreePort()}",
                 "--Cluster:LeaseSeconds=2", "--Cluster:HeartbeatMilliseconds=200", "--Cluster:ShardTimeoutMilliseconds=2000",
-                "--Cluster:ReplicationTimeoutMilliseconds=2000",
+                // The product default: a first write reaches replica hosts still warming up, and 2 s was seen to
+                // lapse under a loaded CI machine (a SIGKILLed peer fails fast by connection reset, not by this bound).
+                "--Cluster:ReplicationTimeoutMilliseconds=5000",
                 "--Storage:Kind=s3", $"--Storage:S3:ServiceUrl={s3.ServiceUrl}", $"--Storage:S3:Bucket={S3ServerFixture.Bucket}", $"--Storage:S3:Prefix={prefix}",
                 "--Logging:LogLevel:Default=Warning",
             ], TimeSpan.FromSeconds(60));
